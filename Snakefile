@@ -1,0 +1,31 @@
+# selfalign: LLMs that choose and make their own instruction-tuning data.
+#   snakemake --profile profiles/default            # the CPU demo
+#   snakemake --profile profiles/slurm --configfile config/diverseevol_dolly.yaml
+import sys
+from pathlib import Path
+
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+# Planning imports the light parts of the library from src/ (installed or not);
+# jobs import it from their environment (see envs/*.post-deploy.sh).
+sys.path.insert(0, str(Path(workflow.basedir) / "src"))
+
+
+configfile: "config/config.yaml"
+
+
+validate(config, "workflow/schemas/config.schema.yaml")
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/diverse_evol.smk"
+include: "workflow/rules/report.smk"
+
+
+rule all:
+    input:
+        final_targets(),
+    default_target: True

@@ -1,0 +1,78 @@
+"""Checks on a workflow config that a JSON schema cannot express.
+
+The schema (``workflow/schemas/config.schema.yaml``) checks types and keys;
+this module resolves each run against the ``diverse_evol`` defaults and
+checks what spans keys: names that must exist, and the selection budget
+``init_label_num + n_round * n_query`` against the pool's size.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+from selfalign.records import load_pool
+from selfalign.selection import available
+
+
+class ConfigError(ValueError):
+    """A config value that cannot work; the message names its key."""
+
+
+def resolve_run(config: dict, name: str) -> dict:
+    """A run's settings: the ``diverse_evol`` defaults overridden by the run's own."""
+    settings = copy.deepcopy(config["diverse_evol"])
+    for key, value in config["runs"][name].items():
+        if isinstance(value, dict) and isinstance(settings.get(key), dict):
+            settings[key] = {**settings[key], **value}
+        else:
+            settings[key] = value
+    return settings
+
+
+def pool_size(config: dict, dataset: str) -> int:
+    """Records in a dataset: the generator's count, or the checked file's."""
+    spec = config["datasets"][dataset]
+    if "generate" in spec:
+        return spec["generate"]["n_records"]
+    path = Path(spec["path"])
+    if not path.is_file():
+        raise ConfigError(
+            f"datasets.{dataset}.path: {path} does not exist; download the dataset "
+            f"there or point the key at your copy"
+        )
+    return len(load_pool(path))
+
+
+def check_config(config: dict) -> dict[str, dict]:
+    """Resolve every run and check it; return ``{run: settings}``."""
+    runs = {}
+    sizes: dict[str, int] = {}
+    strategies = available()
+    for name in config["runs"]:
+        run = resolve_run(config, name)
+        key = f"runs.{name}"
+        for ref, table in (("dataset", "datasets"), ("model", "models")):
+            if run[ref] not in config[table]:
+                raise ConfigError(
+                    f"{key}.{ref}: {run[ref]!r} is not defined under '{table}' "
+                    f"(defined: {sorted(config[table])})"
+                )
+        if run["strategy"] not in strategies:
+            raise ConfigError(f"{key}.strategy: {run['strategy']!r} is not one of {strategies}")
+        if run["dataset"] not in sizes:
+            sizes[run["dataset"]] = pool_size(config, run["dataset"])
+        need = run["init_label_num"] + run["n_round"] * run["n_query"]
+        if need > sizes[run["dataset"]]:
+            raise ConfigError(
+                f"{key}: init_label_num + n_round * n_query = {run['init_label_num']} + "
+                f"{run['n_round']} * {run['n_query']} = {need} exceeds the "
+                f"{sizes[run['dataset']]} records of dataset {run['dataset']!r}; "
+                f"lower n_round or n_query"
+            )
+        runs[name] = run
+    for name, spec in config["models"].items():
+        build = spec.get("build")
+        if build and build["dataset"] not in config["datasets"]:
+            raise ConfigError(f"models.{name}.build.dataset: {build['dataset']!r} is not defined")
+    return runs

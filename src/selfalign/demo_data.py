@@ -1,0 +1,167 @@
+"""A deterministic instruction dataset for the offline demo.
+
+Records fall into task families of very different sizes (arithmetic is common,
+unit conversion rare), so a diverse selection is visible in the
+``category`` field: random sampling mirrors the skew, a diversity-seeking
+strategy reaches the rare families sooner.
+"""
+
+from __future__ import annotations
+
+import random
+
+WORDS = (  # noqa: SIM905 - a word list reads better as text
+    "apple river stone cloud garden window silver forest candle market "
+    "bridge yellow ocean pencil winter thunder basket mirror planet rocket "
+    "coffee violin harbor meadow lantern castle desert feather island jungle"
+).split()
+CAPITALS = {
+    "France": "Paris",
+    "Japan": "Tokyo",
+    "Kenya": "Nairobi",
+    "Peru": "Lima",
+    "Canada": "Ottawa",
+    "Egypt": "Cairo",
+    "Norway": "Oslo",
+    "India": "New Delhi",
+    "Chile": "Santiago",
+    "Spain": "Madrid",
+    "Ghana": "Accra",
+    "Italy": "Rome",
+    "Poland": "Warsaw",
+    "Cuba": "Havana",
+    "Nepal": "Kathmandu",
+    "Greece": "Athens",
+    "Mexico": "Mexico City",
+    "Turkey": "Ankara",
+    "Vietnam": "Hanoi",
+    "Brazil": "Brasilia",
+}
+ANTONYMS = {
+    "hot": "cold",
+    "tall": "short",
+    "early": "late",
+    "happy": "sad",
+    "fast": "slow",
+    "heavy": "light",
+    "open": "closed",
+    "rich": "poor",
+    "loud": "quiet",
+    "wide": "narrow",
+    "strong": "weak",
+    "young": "old",
+    "bright": "dark",
+    "full": "empty",
+    "hard": "soft",
+}
+GROUPS = {
+    "fruits": ["apple", "banana", "cherry", "mango", "pear", "plum", "kiwi"],
+    "colours": ["red", "green", "blue", "orange", "purple", "white", "black"],
+    "animals": ["horse", "tiger", "eagle", "dolphin", "rabbit", "otter", "camel"],
+    "instruments": ["piano", "violin", "flute", "drum", "cello", "harp", "guitar"],
+}
+
+
+def _sentence(rng: random.Random, low: int = 3, high: int = 8) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(rng.randint(low, high)))
+
+
+def _arithmetic(rng):
+    a, b = rng.randint(2, 99), rng.randint(2, 99)
+    op, value = rng.choice([("plus", a + b), ("minus", a - b), ("times", a * b)])
+    return f"What is {a} {op} {b}?", "", f"{a} {op} {b} is {value}."
+
+
+def _upper_case(rng):
+    text = _sentence(rng)
+    return "Rewrite the text in upper case.", text, text.upper()
+
+
+def _reverse_word(rng):
+    word = rng.choice(WORDS) + rng.choice(["", "s", "y"])
+    return f"Spell the word '{word}' backwards.", "", word[::-1]
+
+
+def _sort_numbers(rng):
+    numbers = [rng.randint(0, 99) for _ in range(rng.randint(3, 7))]
+    return (
+        "Sort these numbers from smallest to largest.",
+        ", ".join(map(str, numbers)),
+        ", ".join(map(str, sorted(numbers))),
+    )
+
+
+def _capital(rng):
+    country = rng.choice(sorted(CAPITALS))
+    ask = rng.choice(
+        [
+            "What is the capital of {}?",
+            "Name the capital city of {}.",
+            "Which city is the capital of {}?",
+        ]
+    )
+    return ask.format(country), "", f"The capital of {country} is {CAPITALS[country]}."
+
+
+def _antonym(rng):
+    word = rng.choice(sorted(ANTONYMS))
+    ask = rng.choice(["Give the opposite of the word '{}'.", "What is an antonym of '{}'?"])
+    return ask.format(word), "", f"The opposite of '{word}' is '{ANTONYMS[word]}'."
+
+
+def _count_words(rng):
+    text = _sentence(rng, 2, 12)
+    return "How many words are in this sentence?", text, f"It has {len(text.split())} words."
+
+
+def _unit_conversion(rng):
+    km = rng.randint(1, 500)
+    return f"Convert {km} kilometres to metres.", "", f"{km} kilometres are {km * 1000} metres."
+
+
+def _list_items(rng):
+    group = rng.choice(sorted(GROUPS))
+    n = rng.randint(2, 4)
+    items = rng.sample(GROUPS[group], n)
+    return f"List {n} {group}.", "", "\n".join(f"{i}. {x}" for i, x in enumerate(items, 1))
+
+
+FAMILIES = {  # name: (weight, generator)
+    "arithmetic": (0.30, _arithmetic),
+    "upper_case": (0.20, _upper_case),
+    "reverse_word": (0.14, _reverse_word),
+    "sort_numbers": (0.10, _sort_numbers),
+    "capital": (0.08, _capital),
+    "antonym": (0.07, _antonym),
+    "count_words": (0.05, _count_words),
+    "list_items": (0.03, _list_items),
+    "unit_conversion": (0.03, _unit_conversion),
+}
+
+
+def generate_demo_records(n_records: int, seed: int) -> list[dict]:
+    """``n_records`` distinct Alpaca records with ids and a ``category``."""
+    rng = random.Random(seed)
+    names = list(FAMILIES)
+    weights = [FAMILIES[name][0] for name in names]
+    records, seen = [], set()
+    for _ in range(n_records * 50):
+        if len(records) == n_records:
+            break
+        family = rng.choices(names, weights)[0]
+        instruction, input_, output = FAMILIES[family][1](rng)
+        if (instruction, input_) in seen:
+            continue
+        seen.add((instruction, input_))
+        records.append(
+            {
+                "id": f"demo-{len(records):05d}",
+                "instruction": instruction,
+                "input": input_,
+                "output": output,
+                "category": family,
+            }
+        )
+    else:
+        raise ValueError(f"could not generate {n_records} distinct demo records")
+    return records

@@ -1,0 +1,45 @@
+"""Outputs appear complete or not at all."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+from pathlib import Path
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    elif path.exists() or path.is_symlink():
+        path.unlink()
+
+
+@contextlib.contextmanager
+def atomic_output(path: str | os.PathLike):
+    """Yield a temporary sibling of ``path``; rename it to ``path`` on success.
+
+    Works for files and directories. A crash (or SIGKILL) leaves at most a
+    ``.tmp`` sibling, never a ``path`` that looks complete; a stale one from
+    an earlier crash is removed first. The sibling keeps the suffix
+    (``x.tmp.png``) so that writers which infer a format from it still work.
+    """
+    final = Path(path)
+    tmp = final.with_name(f"{final.stem}.tmp{final.suffix}")
+    _remove(tmp)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        yield tmp
+    except BaseException:
+        _remove(tmp)
+        raise
+    _remove(final)
+    os.replace(tmp, final)
+
+
+def write_json(records, path: str | os.PathLike) -> None:
+    """Write ``records`` as an indented JSON document, atomically."""
+    with atomic_output(path) as tmp, open(tmp, "w", encoding="utf-8") as f:
+        json.dump(records, f, ensure_ascii=False, indent=1)
+        f.write("\n")

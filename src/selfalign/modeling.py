@@ -1,0 +1,46 @@
+"""Load a causal LM and its tokenizer from a hub id or a local folder."""
+
+from __future__ import annotations
+
+DTYPES = ("auto", "float32", "bfloat16", "float16")
+
+
+def load_tokenizer(name_or_path: str):
+    """The tokenizer, with a pad token (LLaMA ships none; padding is masked)."""
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(name_or_path)
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.unk_token or tokenizer.eos_token
+    return tokenizer
+
+
+def torch_dtype(name: str):
+    """A torch dtype by name; ``auto`` is bfloat16 on a GPU that has it, else float32."""
+    import torch
+
+    if name not in DTYPES:
+        raise ValueError(f"dtype must be one of {DTYPES}, got {name!r}")
+    if name == "auto":
+        gpu_bf16 = torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+        return torch.bfloat16 if gpu_bf16 else torch.float32
+    return getattr(torch, name)
+
+
+def best_device() -> str:
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def load_causal_lm(name_or_path: str, dtype: str = "float32"):
+    from transformers import AutoModelForCausalLM
+
+    return AutoModelForCausalLM.from_pretrained(name_or_path, dtype=torch_dtype(dtype))
+
+
+def load_body(name_or_path: str, dtype: str = "float32"):
+    """The transformer body alone (no LM head): what embedding needs."""
+    from transformers import AutoModel
+
+    return AutoModel.from_pretrained(name_or_path, dtype=torch_dtype(dtype))

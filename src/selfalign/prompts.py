@@ -1,0 +1,21 @@
+"""The Alpaca prompt, used for training, embedding and generation alike."""
+
+from __future__ import annotations
+
+PROMPT_WITH_INPUT = (
+    "Below is an instruction that describes a task, paired with an input that provides "
+    "further context. Write a response that appropriately completes the request.\n\n"
+    "### Instruction:\n{instruction}\n\n### Input:\n{input}\n\n### Response:\n"
+)
+PROMPT_NO_INPUT = (
+    "Below is an instruction that describes a task. "
+    "Write a response that appropriately completes the request.\n\n"
+    "### Instruction:\n{instruction}\n\n### Response:\n"
+)
+
+
+def alpaca_prompt(record: dict) -> str:
+    """The prompt for one record; the response follows it directly."""
+    if record.get("input", "").strip():
+        return PROMPT_WITH_INPUT.format(instruction=record["instruction"], input=record["input"])
+    return PROMPT_NO_INPUT.format(instruction=record["instruction"])

@@ -1,0 +1,61 @@
+"""Tables and plots of what each round selected."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pandas as pd
+
+FIXED_COLUMNS = ["round", "labeled", "added", "categories"]
+
+
+def selection_table(rounds: list[list[dict]]) -> pd.DataFrame:
+    """One row per round: sizes and, where records have one, counts per category."""
+    rows = []
+    for rnd, labeled in enumerate(rounds):
+        counts = Counter(r["category"] for r in labeled if "category" in r)
+        rows.append(
+            {
+                "round": rnd,
+                "labeled": len(labeled),
+                "added": len(labeled) - (len(rounds[rnd - 1]) if rnd else 0),
+                "categories": len(counts),
+                **dict(sorted(counts.items())),
+            }
+        )
+    table = pd.DataFrame(rows).fillna(0)
+    return table.astype({c: int for c in table.columns})
+
+
+def plot_selection(tables: dict[str, pd.DataFrame], path: str) -> None:
+    """Per run, the category mix of the labeled set round by round."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(
+        1, len(tables), figsize=(5 * len(tables), 4), sharey=True, squeeze=False
+    )
+    categories = sorted({c for t in tables.values() for c in t.columns if c not in FIXED_COLUMNS})
+    colours = dict(zip(categories, plt.get_cmap("tab20").colors, strict=False))
+    for ax, (run, table) in zip(axes[0], tables.items(), strict=True):
+        bottom = pd.Series(0.0, index=table.index)
+        for cat in categories:
+            share = table.get(cat, 0) / table["labeled"]
+            ax.bar(table["round"], share, bottom=bottom, color=colours[cat], label=cat)
+            bottom = bottom + share
+        if not categories:
+            ax.bar(table["round"], table["labeled"], color="grey")
+        ax.set_title(f"{run}")
+        ax.set_xlabel("round")
+        ax.set_xticks(table["round"])
+    axes[0][0].set_ylabel("share of labeled set" if categories else "labeled records")
+    if categories:
+        axes[0][-1].legend(
+            title="category", bbox_to_anchor=(1.02, 1), loc="upper left", fontsize="small"
+        )
+    fig.suptitle("What each round's labeled set is made of")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

@@ -1,0 +1,39 @@
+"""Supervised fine-tuning examples: the Alpaca prompt, loss on the response."""
+
+from __future__ import annotations
+
+from selfalign.prompts import alpaca_prompt
+
+IGNORE_INDEX = -100
+
+
+def encode_example(tokenizer, record: dict, max_length: int) -> dict[str, list[int]]:
+    """Token ids of prompt + response + EOS, and labels masking the prompt.
+
+    Prompt and response are tokenised separately and concatenated, so the
+    prompt's ids are exactly those a model sees at generation time.
+    """
+    bos = [tokenizer.bos_token_id] if tokenizer.bos_token_id is not None else []
+    prompt = bos + tokenizer.encode(alpaca_prompt(record), add_special_tokens=False)
+    response = tokenizer.encode(record["output"], add_special_tokens=False)
+    response.append(tokenizer.eos_token_id)
+    input_ids = (prompt + response)[:max_length]
+    labels = ([IGNORE_INDEX] * len(prompt) + response)[:max_length]
+    return {"input_ids": input_ids, "labels": labels}
+
+
+def pad_batch(examples: list[dict], pad_token_id: int) -> dict:
+    """Right-pad a batch: pad ids in inputs, IGNORE_INDEX in labels, a 0/1 mask."""
+    import torch
+
+    width = max(len(e["input_ids"]) for e in examples)
+    batch = {"input_ids": [], "attention_mask": []}
+    if "labels" in examples[0]:
+        batch["labels"] = []
+    for e in examples:
+        gap = width - len(e["input_ids"])
+        batch["input_ids"].append(e["input_ids"] + [pad_token_id] * gap)
+        batch["attention_mask"].append([1] * len(e["input_ids"]) + [0] * gap)
+        if "labels" in batch:
+            batch["labels"].append(e["labels"] + [IGNORE_INDEX] * gap)
+    return {k: torch.tensor(v, dtype=torch.long) for k, v in batch.items()}

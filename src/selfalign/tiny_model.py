@@ -1,0 +1,78 @@
+"""A tiny LLaMA-architecture model and tokenizer built offline from a pool.
+
+The demo's base model: random weights, a byte-level BPE tokenizer trained on
+the pool's own prompts and responses, both saved with ``save_pretrained`` so
+every later step loads it exactly as it would load ``meta-llama/...``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from selfalign.prompts import alpaca_prompt
+
+SPECIAL_TOKENS = {
+    "bos_token": "<s>",
+    "eos_token": "</s>",
+    "unk_token": "<unk>",
+    "pad_token": "<pad>",
+}
+
+
+def train_tokenizer(texts: list[str], vocab_size: int):
+    """A byte-level BPE ``PreTrainedTokenizerFast`` that adds ``<s>`` in front."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    core = Tokenizer(models.BPE(unk_token=SPECIAL_TOKENS["unk_token"]))
+    core.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    core.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        special_tokens=list(SPECIAL_TOKENS.values()),
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    core.train_from_iterator(texts, trainer=trainer)
+    bos = SPECIAL_TOKENS["bos_token"]
+    core.post_processor = processors.TemplateProcessing(
+        single=f"{bos} $A", pair=f"{bos} $A {bos} $B", special_tokens=[(bos, core.token_to_id(bos))]
+    )
+    return PreTrainedTokenizerFast(tokenizer_object=core, **SPECIAL_TOKENS)
+
+
+def build_tiny_model(
+    records: list[dict],
+    out_dir: str | Path,
+    *,
+    vocab_size: int,
+    hidden_size: int,
+    intermediate_size: int,
+    num_hidden_layers: int,
+    num_attention_heads: int,
+    max_position_embeddings: int,
+    seed: int,
+) -> None:
+    """Train the tokenizer on ``records`` and save it with a random LLaMA model."""
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    texts = [alpaca_prompt(r) + r["output"] for r in records]
+    tokenizer = train_tokenizer(texts, vocab_size)
+    config = LlamaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=hidden_size,
+        intermediate_size=intermediate_size,
+        num_hidden_layers=num_hidden_layers,
+        num_attention_heads=num_attention_heads,
+        num_key_value_heads=num_attention_heads,
+        max_position_embeddings=max_position_embeddings,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+        tie_word_embeddings=False,
+    )
+    torch.manual_seed(seed)
+    model = LlamaForCausalLM(config)
+    model.save_pretrained(out_dir)
+    tokenizer.save_pretrained(out_dir)

@@ -1,0 +1,76 @@
+"""Fine-tune a base causal LM on instruction records with the HF Trainer."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import logging
+from pathlib import Path
+
+from selfalign.files import atomic_output
+from selfalign.modeling import load_causal_lm, load_tokenizer
+from selfalign.sft import IGNORE_INDEX, encode_example, pad_batch
+
+log = logging.getLogger(__name__)
+RESERVED = ("output_dir",)
+
+
+def training_arguments(overrides: dict, output_dir: Path, seed: int):
+    """``TrainingArguments`` from the config's ``training`` block.
+
+    Keys pass straight through; an unknown one is reported by its config key.
+    Reporting to wandb or TensorBoard is opt-in (``report_to``); their keys
+    come from the environment (``WANDB_API_KEY``), never from the config.
+    """
+    from transformers import TrainingArguments
+
+    known = {f.name for f in dataclasses.fields(TrainingArguments)}
+    for key in overrides:
+        if key in RESERVED or key not in known:
+            raise ValueError(
+                f"config key training.{key}: not a transformers.TrainingArguments "
+                f"field this workflow passes through; remove it or fix its spelling"
+            )
+    values = {"save_strategy": "no", "report_to": "none", "logging_steps": 1, "seed": seed}
+    values.update(overrides)
+    return TrainingArguments(output_dir=str(output_dir), **values)
+
+
+def finetune(
+    base_model: str,
+    records: list[dict],
+    out_dir: str | Path,
+    *,
+    training: dict,
+    max_length: int,
+    seed: int,
+    dtype: str = "float32",
+) -> None:
+    """Train ``base_model`` on ``records`` and save model + tokenizer in ``out_dir``."""
+    from transformers import Trainer, set_seed
+
+    set_seed(seed)
+    tokenizer = load_tokenizer(base_model)
+    model = load_causal_lm(base_model, dtype)
+    examples = [encode_example(tokenizer, r, max_length) for r in records]
+    usable = [e for e in examples if any(t != IGNORE_INDEX for t in e["labels"])]
+    if len(usable) < len(examples):
+        log.warning(
+            "%d records have no response token within max_length=%d; skipped",
+            len(examples) - len(usable),
+            max_length,
+        )
+    if not usable:
+        raise ValueError("no record has a response token within max_length; raise max_length")
+    with atomic_output(out_dir) as tmp:
+        args = training_arguments(training, tmp, seed)
+        trainer = Trainer(
+            model=model,
+            args=args,
+            train_dataset=usable,
+            data_collator=functools.partial(pad_batch, pad_token_id=tokenizer.pad_token_id),
+        )
+        result = trainer.train()
+        log.info("training done: %s", result.metrics)
+        trainer.save_model(str(tmp))
+        tokenizer.save_pretrained(str(tmp))

@@ -1,0 +1,30 @@
+rule prepare_pool:
+    input:
+        lambda w: config["datasets"][w.dataset].get("path", []),
+    output:
+        "results/pools/{dataset}.json",
+    params:
+        spec=lambda w: config["datasets"][w.dataset],
+    log:
+        "results/logs/prepare_pool/{dataset}.log",
+    conda:
+        "../../envs/train.yaml"
+    script:
+        "../scripts/prepare_pool.py"
+
+
+rule build_base_model:
+    input:
+        lambda w: pool_file(config["models"][w.model]["build"]["dataset"]),
+    output:
+        directory("results/models/{model}"),
+    params:
+        build=lambda w: {
+            k: v for k, v in config["models"][w.model]["build"].items() if k != "dataset"
+        },
+    log:
+        "results/logs/build_base_model/{model}.log",
+    conda:
+        "../../envs/train.yaml"
+    script:
+        "../scripts/build_base_model.py"

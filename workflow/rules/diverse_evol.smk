@@ -1,0 +1,79 @@
+# One DiverseEvol round r: fine-tune on rd_r_labeled from the base model, embed
+# the pool with that model, select n_query more records for round r+1.
+
+
+rule init_round:
+    input:
+        pool=run_pool,
+    output:
+        labeled="results/{run}/data/rd_0_labeled.json",
+        unlabeled="results/{run}/data/rd_0_unlabeled.json",
+    params:
+        n_labeled=lambda w: RUNS[w.run]["init_label_num"],
+        seed=lambda w: RUNS[w.run]["seed"],
+    log:
+        "results/{run}/logs/init_round.log",
+    conda:
+        "../../envs/train.yaml"
+    script:
+        "../scripts/init_round.py"
+
+
+rule finetune:
+    input:
+        labeled="results/{run}/data/rd_{rd}_labeled.json",
+        base=base_model_input,
+    output:
+        directory("results/{run}/output/rd_{rd}"),
+    params:
+        base=lambda w: base_model(w.run),
+        training=lambda w: RUNS[w.run]["training"],
+        max_length=lambda w: RUNS[w.run]["max_length"],
+        dtype=lambda w: RUNS[w.run]["dtype"],
+        seed=lambda w: RUNS[w.run]["seed"],
+    threads: 2
+    log:
+        "results/{run}/logs/finetune/rd_{rd}.log",
+    conda:
+        "../../envs/train.yaml"
+    script:
+        "../scripts/finetune.py"
+
+
+rule embed:
+    input:
+        model="results/{run}/output/rd_{rd}",
+        pool=run_pool,
+    output:
+        "results/{run}/embeddings/rd_{rd}.npy",
+    params:
+        batch_size=lambda w: RUNS[w.run]["embedding"]["batch_size"],
+        dtype=lambda w: RUNS[w.run]["embedding"]["dtype"],
+        max_length=lambda w: RUNS[w.run]["max_length"],
+    threads: 2
+    log:
+        "results/{run}/logs/embed/rd_{rd}.log",
+    conda:
+        "../../envs/train.yaml"
+    script:
+        "../scripts/embed.py"
+
+
+rule select:
+    input:
+        unpack(select_inputs),
+    output:
+        labeled="results/{run}/data/rd_{rd}_labeled.json",
+        unlabeled="results/{run}/data/rd_{rd}_unlabeled.json",
+    wildcard_constraints:
+        rd=r"[1-9]\d*",
+    params:
+        strategy=lambda w: RUNS[w.run]["strategy"],
+        n_query=lambda w: RUNS[w.run]["n_query"],
+        seed=lambda w: RUNS[w.run]["seed"],
+    log:
+        "results/{run}/logs/select/rd_{rd}.log",
+    conda:
+        "../../envs/train.yaml"
+    script:
+        "../scripts/select.py"
