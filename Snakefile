@@ -4,6 +4,7 @@
 import sys
 from pathlib import Path
 
+from snakemake.exceptions import WorkflowError
 from snakemake.utils import min_version, validate
 
 min_version("9.0")
@@ -16,7 +17,12 @@ sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 configfile: "config/config.yaml"
 
 
-validate(config, "workflow/schemas/config.schema.yaml")
+try:
+    validate(config, "workflow/schemas/config.schema.yaml")
+except WorkflowError as err:
+    from selfalign.config import describe_schema_error
+
+    raise WorkflowError(describe_schema_error(err) or str(err)) from None
 
 
 include: "workflow/rules/common.smk"

@@ -19,6 +19,16 @@ class ConfigError(ValueError):
     """A config value that cannot work; the message names its key."""
 
 
+def describe_schema_error(error: BaseException) -> str | None:
+    """``key.path: message`` for the jsonschema ValidationError behind ``error``."""
+    while error is not None:
+        if hasattr(error, "absolute_path") and hasattr(error, "message"):
+            key = ".".join(str(part) for part in error.absolute_path) or "(top level)"
+            return f"invalid config: {key}: {error.message}"
+        error = error.__cause__ or error.__context__
+    return None
+
+
 def resolve_run(config: dict, name: str) -> dict:
     """A run's settings: the ``diverse_evol`` defaults overridden by the run's own."""
     settings = copy.deepcopy(config["diverse_evol"])

@@ -94,8 +94,8 @@ def _normalise(path: Path, item: Located, index: int) -> dict:
     record = {ALIASES.get(k, k): v for k, v in item.value.items()}
     for key in ("instruction", "output"):
         if key not in record:
-            names = key + (" (or response)" if key == "output" else "")
-            raise DataError(f"{where}: missing field '{names}'")
+            also = " (or 'response')" if key == "output" else ""
+            raise DataError(f"{where}: missing field '{key}'{also}")
     record.setdefault("input", "")
     for key in TEXT_FIELDS:
         if not isinstance(record[key], str):

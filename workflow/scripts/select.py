@@ -11,7 +11,8 @@ from selfalign.rounds import next_round
 
 log_to(snakemake.log[0])
 rnd = int(snakemake.wildcards.rd)
-embeddings = np.load(snakemake.input.embeddings) if "embeddings" in snakemake.input else None
+path = snakemake.input.get("embeddings")  # only strategies that need them get them
+embeddings = np.load(path) if path else None
 labeled, unlabeled = next_round(
     read_json(snakemake.input.pool),
     read_json(snakemake.input.labeled),

@@ -1,0 +1,120 @@
+"""Shared helpers: a tiny model, a tiny workflow config, the Snakemake CLI."""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+# The demo's shape at a size that keeps a whole workflow run near a minute.
+TINY_CONFIG = {
+    "datasets": {"demo": {"generate": {"n_records": 120, "seed": 1}}},
+    "models": {
+        "tiny": {
+            "build": {
+                "dataset": "demo",
+                "vocab_size": 384,
+                "hidden_size": 32,
+                "intermediate_size": 64,
+                "num_hidden_layers": 1,
+                "num_attention_heads": 2,
+                "max_position_embeddings": 128,
+            }
+        }
+    },
+    "diverse_evol": {
+        "init_label_num": 12,
+        "n_round": 2,
+        "n_query": 12,
+        "seed": 7,
+        "max_length": 96,
+        "embedding": {"batch_size": 16},
+        "training": {
+            "num_train_epochs": 1,
+            "learning_rate": 3e-3,
+            "per_device_train_batch_size": 8,
+        },
+    },
+    "runs": {
+        "kc": {"dataset": "demo", "model": "tiny", "strategy": "kcenter"},
+        "rand": {"dataset": "demo", "model": "tiny", "strategy": "random"},
+    },
+}
+
+
+def tiny_config(**overrides) -> dict:
+    """A deep copy of TINY_CONFIG with top-level blocks merged from ``overrides``."""
+    config = copy.deepcopy(TINY_CONFIG)
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(config.get(key), dict):
+            config[key] = {**config[key], **value}
+        else:
+            config[key] = value
+    return config
+
+
+def write_config(workdir: Path, config: dict, name: str = "config.yaml") -> Path:
+    workdir.mkdir(parents=True, exist_ok=True)
+    path = workdir / name
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return path
+
+
+def snakemake_command(workdir: Path, *args: str, configfile: str = "config.yaml",
+                      python_flags: tuple = ()) -> list[str]:  # fmt: skip
+    """The real Snakemake CLI on this repository's Snakefile, run in ``workdir``."""
+    return [
+        sys.executable, *python_flags, "-m", "snakemake",
+        "--snakefile", str(REPO / "Snakefile"),
+        "--directory", str(workdir),
+        "--configfile", str(workdir / configfile),
+        "--cores", "2",
+        *args,
+    ]  # fmt: skip
+
+
+def run_snakemake(workdir: Path, *args: str, check: bool = True, **options):
+    result = subprocess.run(
+        snakemake_command(workdir, *args, **options),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stderr[-4000:]}")
+    return result
+
+
+@pytest.fixture(scope="session")
+def demo_records():
+    from selfalign.demo_data import generate_demo_records
+
+    return generate_demo_records(80, seed=3)
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory, demo_records):
+    """A tiny LLaMA model and tokenizer, built here like the workflow builds them."""
+    from selfalign.tiny_model import build_tiny_model
+
+    path = tmp_path_factory.mktemp("models") / "tiny"
+    build = dict(TINY_CONFIG["models"]["tiny"]["build"], seed=0)
+    del build["dataset"]
+    build_tiny_model(demo_records, path, **build)
+    return path
+
+
+@pytest.fixture(scope="session")
+def completed_run(tmp_path_factory):
+    """The workflow run to completion once on the tiny config."""
+    workdir = tmp_path_factory.mktemp("complete")
+    write_config(workdir, TINY_CONFIG)
+    run_snakemake(workdir)
+    return workdir

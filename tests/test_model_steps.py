@@ -1,0 +1,73 @@
+"""Tokenising for SFT, embedding and fine-tuning, on a tiny model built here."""
+
+import numpy as np
+import pytest
+import torch
+
+from selfalign.embedding import embed_records, length_sorted_batches
+from selfalign.modeling import load_body, load_causal_lm, load_tokenizer
+from selfalign.prompts import alpaca_prompt
+from selfalign.sft import IGNORE_INDEX, encode_example
+from selfalign.training import finetune
+
+
+def test_loss_covers_the_response_and_eos_only(tiny_model_dir, demo_records):
+    tokenizer = load_tokenizer(tiny_model_dir)
+    with_input = next(r for r in demo_records if r["input"])
+    without_input = next(r for r in demo_records if not r["input"])
+    for record in (with_input, without_input):
+        example = encode_example(tokenizer, record, max_length=512)
+        prompt_ids = tokenizer(alpaca_prompt(record)).input_ids  # what generation feeds
+        n = len(prompt_ids)
+        assert example["input_ids"][:n] == prompt_ids
+        assert example["labels"][:n] == [IGNORE_INDEX] * n
+        assert example["labels"][n:] == example["input_ids"][n:]
+        assert example["labels"][-1] == tokenizer.eos_token_id
+        assert tokenizer.decode(example["labels"][n:-1]) == record["output"]
+    assert "### Input:" in alpaca_prompt(with_input)
+    assert "### Input:" not in alpaca_prompt(without_input)
+
+
+def test_length_sorted_batches_cover_every_record_once():
+    lengths = [5, 9, 1, 9, 3, 7, 2]
+    batches = length_sorted_batches(lengths, 3)
+    flat = [i for b in batches for i in b]
+    assert sorted(flat) == list(range(7))
+    assert [lengths[i] for i in flat] == sorted(lengths, reverse=True)
+
+
+def test_batched_embedding_equals_each_record_alone(tiny_model_dir, demo_records):
+    body = load_body(tiny_model_dir)
+    tokenizer = load_tokenizer(tiny_model_dir)
+    records = demo_records[:24]
+    batched = embed_records(body, tokenizer, records, max_length=128, batch_size=8)
+    alone = np.stack([
+        embed_records(body, tokenizer, [r], max_length=128, batch_size=1, progress=False)[0]
+        for r in records
+    ])  # fmt: skip
+    lengths = {len(encode_example(tokenizer, r, 128)["input_ids"]) for r in records}
+    assert len(lengths) > 1, "records of one length would not exercise padding"
+    assert batched.shape == (24, body.config.hidden_size)
+    np.testing.assert_allclose(batched, alone, rtol=0, atol=1e-5)
+
+
+def test_finetune_writes_a_loadable_model_from_the_base(tiny_model_dir, demo_records, tmp_path):
+    before = load_causal_lm(tiny_model_dir).state_dict()
+    out = tmp_path / "rd_0"
+    finetune(str(tiny_model_dir), demo_records[:16], out, max_length=96, seed=1,
+             training={"num_train_epochs": 1, "learning_rate": 1e-2,
+                       "per_device_train_batch_size": 8})  # fmt: skip
+    tuned = load_causal_lm(out)
+    assert load_tokenizer(out).get_vocab() == load_tokenizer(tiny_model_dir).get_vocab()
+    assert not torch.equal(tuned.state_dict()["lm_head.weight"], before["lm_head.weight"])
+    assert torch.equal(load_causal_lm(tiny_model_dir).state_dict()["lm_head.weight"],
+                       before["lm_head.weight"])  # fmt: skip
+    assert not (tmp_path / "rd_0.tmp").exists()
+
+
+def test_unknown_training_argument_is_named_by_its_config_key(tiny_model_dir, demo_records,
+                                                              tmp_path):  # fmt: skip
+    with pytest.raises(ValueError, match=r"config key training\.learning_rat:"):
+        finetune(str(tiny_model_dir), demo_records[:4], tmp_path / "m", max_length=64, seed=0,
+                 training={"learning_rat": 1e-3})  # fmt: skip
+    assert not (tmp_path / "m").exists()

@@ -1,0 +1,107 @@
+"""Selection strategies and the round invariants they must keep."""
+
+import numpy as np
+import pytest
+
+from selfalign.rounds import initial_split, next_round
+from selfalign.selection import available, get_strategy
+from selfalign.selection.kcenter import greedy_kcenter
+
+
+def reference_kcenter(points, labeled, candidates, n):
+    """Plain greedy k-center on a full float64 distance matrix."""
+    x = points.astype(np.float64)
+    full = np.sqrt(((x[:, None, :] - x[None, :, :]) ** 2).sum(-1))
+    chosen, picks = list(labeled), []
+    for _ in range(n):
+        rest = [c for c in candidates if c not in picks]
+        gaps = [full[c, chosen].min() if chosen else np.inf for c in rest]
+        best = rest[int(np.argmax(gaps))]
+        picks.append(best)
+        chosen.append(best)
+    return picks
+
+
+def clustered(rng, n, d, k):
+    """``n`` points around ``k`` well-separated centres, and each point's cluster."""
+    labels = rng.integers(k, size=n)
+    centres = rng.normal(size=(k, d)) * 10
+    return (centres[labels] + rng.normal(size=(n, d))).astype(np.float32), labels
+
+
+@pytest.mark.parametrize("kind", ["random", "clustered"])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_kcenter_matches_full_matrix_reference(kind, seed):
+    rng = np.random.default_rng(seed)
+    if kind == "random":
+        points = rng.normal(size=(150, 8)).astype(np.float32)
+    else:
+        points, _ = clustered(rng, 150, 8, 6)
+    order = rng.permutation(150)
+    labeled, candidates = order[:10], np.sort(order[10:])
+    got = greedy_kcenter(points, labeled, candidates, 25)
+    assert got == reference_kcenter(points, labeled.tolist(), candidates.tolist(), 25)
+
+
+def test_kcenter_reaches_every_cluster_before_repeating_one():
+    rng = np.random.default_rng(5)
+    points, labels = clustered(rng, 300, 16, 12)
+    picks = greedy_kcenter(points, np.array([], dtype=int), np.arange(300), 12)
+    assert len(picks) == 12
+    assert picks[0] == 0  # no labeled point: every gap is infinite; ties go to the lowest index
+    assert sorted(labels[picks].tolist()) == sorted(set(labels.tolist()))
+
+
+def test_kcenter_ties_go_to_lowest_index():
+    points = np.array([[0.0, 0.0], [1.0, 0.0], [-1.0, 0.0], [0.0, 1.0]], dtype=np.float32)
+    assert greedy_kcenter(points, np.array([0]), np.array([1, 2, 3]), 1) == [1]
+
+
+def test_registry_lists_strategies_and_names_unknown_ones():
+    assert {"kcenter", "random"} <= set(available())
+    assert get_strategy("kcenter").needs_embeddings
+    assert not get_strategy("random").needs_embeddings
+    with pytest.raises(KeyError, match="unknown selection strategy 'bogus'"):
+        get_strategy("bogus")
+
+
+def run_rounds(pool, strategy, seed, embeddings=None, n_round=4, n_query=7, init=9):
+    labeled, unlabeled = initial_split(pool, init, seed)
+    history = [(labeled, unlabeled)]
+    for rnd in range(1, n_round + 1):
+        labeled, unlabeled = next_round(
+            pool, labeled, unlabeled, strategy=strategy, n_query=n_query, seed=seed,
+            rnd=rnd, embeddings=embeddings,
+        )  # fmt: skip
+        history.append((labeled, unlabeled))
+    return history
+
+
+@pytest.mark.parametrize("strategy", ["kcenter", "random"])
+def test_rounds_keep_pools_disjoint_complete_and_growing(strategy):
+    rng = np.random.default_rng(0)
+    pool = [{"id": f"r{i}", "instruction": str(i), "input": "", "output": ""} for i in range(80)]
+    embeddings, _ = clustered(rng, 80, 4, 5)
+    history = run_rounds(pool, strategy, seed=3, embeddings=embeddings)
+    ids = {r["id"] for r in pool}
+    previous = set()
+    for rnd, (labeled, unlabeled) in enumerate(history):
+        lab, unl = [r["id"] for r in labeled], [r["id"] for r in unlabeled]
+        assert len(set(lab)) == len(lab) and not set(lab) & set(unl)
+        assert set(lab) | set(unl) == ids
+        assert len(lab) == 9 + 7 * rnd
+        assert previous <= set(lab) and lab[: len(previous)] == [i for i in lab if i in previous]
+        previous = set(lab)
+    again = run_rounds(pool, strategy, seed=3, embeddings=embeddings)
+    assert again == history
+    other = run_rounds(pool, strategy, seed=4, embeddings=embeddings)
+    assert other != history
+
+
+def test_next_round_refuses_sets_that_do_not_split_the_pool():
+    pool = [{"id": str(i), "instruction": "x", "input": "", "output": ""} for i in range(10)]
+    labeled, unlabeled = initial_split(pool, 3, 0)
+    with pytest.raises(ValueError, match="do not split the pool"):
+        next_round(pool, labeled, unlabeled[1:], strategy="random", n_query=2, seed=0, rnd=1)
+    with pytest.raises(ValueError, match="needs one embedding per pool record"):
+        next_round(pool, labeled, unlabeled, strategy="kcenter", n_query=2, seed=0, rnd=1)

@@ -1,0 +1,189 @@
+"""The real workflow, run with Snakemake's CLI on the tiny config in temporary folders."""
+
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+
+import numpy as np
+import pytest
+import torch
+from conftest import TINY_CONFIG, run_snakemake, snakemake_command, tiny_config, write_config
+
+from selfalign.modeling import load_causal_lm
+from selfalign.training import finetune
+
+RUNS = ("kc", "rand")
+N_ROUND, N_QUERY, INIT = 2, 12, 12
+
+
+def read(path):
+    return json.loads(path.read_text())
+
+
+def planned_jobs(dry_run_output: str) -> list[tuple[str, dict]]:
+    """(rule, wildcards) of each job a dry run prints."""
+    jobs = []
+    for block in re.split(r"\n(?=(?:local)?rule \w+:)", dry_run_output):
+        head = re.match(r"(?:local)?rule (\w+):", block)
+        if head:
+            found = re.search(r"wildcards: (.*)", block)
+            pairs = found.group(1).split(", ") if found else []
+            jobs.append((head.group(1), dict(p.split("=", 1) for p in pairs)))
+    return jobs
+
+
+def test_every_round_leaves_the_diverseevol_files(completed_run):
+    results = completed_run / "results"
+    pool = read(results / "pools" / "demo.json")
+    pool_ids = {r["id"] for r in pool}
+    for run in RUNS:
+        previous = []
+        for rnd in range(N_ROUND + 1):
+            labeled = read(results / run / "data" / f"rd_{rnd}_labeled.json")
+            unlabeled = read(results / run / "data" / f"rd_{rnd}_unlabeled.json")
+            lab, unl = [r["id"] for r in labeled], [r["id"] for r in unlabeled]
+            assert len(lab) == INIT + rnd * N_QUERY
+            assert not set(lab) & set(unl) and set(lab) | set(unl) == pool_ids
+            assert labeled[: len(previous)] == previous
+            previous = labeled
+            assert (results / run / "output" / f"rd_{rnd}" / "model.safetensors").is_file()
+        embedded = sorted(p.name for p in (results / run / "embeddings").glob("*.npy"))
+        if run == "kc":
+            assert embedded == [f"rd_{r}.npy" for r in range(N_ROUND)]
+            assert np.load(results / run / "embeddings" / "rd_0.npy").shape == (120, 32)
+        else:
+            assert embedded == []  # random sampling needs no embedding
+        assert (results / run / "selection_summary.tsv").is_file()
+    assert read(results / "kc/data/rd_0_labeled.json") == read(
+        results / "rand/data/rd_0_labeled.json"
+    )
+    assert read(results / "kc/data/rd_1_labeled.json") != read(
+        results / "rand/data/rd_1_labeled.json"
+    )
+    assert (results / "selection_summary.png").stat().st_size > 10_000
+    assert not list(results.rglob("*.tmp*"))
+
+
+def test_each_round_is_trained_from_the_base_model(completed_run, tmp_path):
+    results = completed_run / "results"
+    retrained = tmp_path / "rd_1"
+    torch.set_num_threads(2)
+    settings = TINY_CONFIG["diverse_evol"]
+    finetune(str(results / "models" / "tiny"), read(results / "kc/data/rd_1_labeled.json"),
+             retrained, training=settings["training"], max_length=settings["max_length"],
+             seed=settings["seed"])  # fmt: skip
+    ours = load_causal_lm(retrained).state_dict()
+    theirs = load_causal_lm(results / "kc/output/rd_1").state_dict()
+    for name, tensor in ours.items():
+        torch.testing.assert_close(theirs[name], tensor, rtol=0, atol=1e-5)
+
+
+def test_raising_n_round_plans_only_the_new_round_without_torch(completed_run):
+    write_config(completed_run, tiny_config(diverse_evol={"n_round": N_ROUND + 1}), "more.yaml")
+    result = run_snakemake(
+        completed_run, "-n", configfile="more.yaml", python_flags=("-X", "importtime")
+    )
+    imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines()
+                if line.startswith("import time:")}  # fmt: skip
+    assert "snakemake" in imported
+    assert not {"torch", "transformers", "vllm"} & imported
+    jobs = planned_jobs(result.stdout + result.stderr)
+    trained = sorted((w["run"], w["rd"]) for rule, w in jobs if rule == "finetune")
+    assert trained == [("kc", "3"), ("rand", "3")]
+    assert sorted((w["run"], w["rd"]) for rule, w in jobs if rule == "embed") == [("kc", "2")]
+    assert sorted((w["run"], w["rd"]) for rule, w in jobs if rule == "select") == [
+        ("kc", "3"), ("rand", "3")
+    ]  # fmt: skip
+    assert not {"init_round", "prepare_pool", "build_base_model"} & {rule for rule, _ in jobs}
+
+
+def test_forcerun_one_selection_reruns_it_and_what_depends_on_it(completed_run):
+    result = run_snakemake(completed_run, "-n", "--forcerun", "results/kc/data/rd_1_labeled.json")
+    jobs = planned_jobs(result.stdout + result.stderr)
+    steps = {(rule, w.get("run"), w.get("rd")) for rule, w in jobs if rule != "all"}
+    assert steps == {
+        ("select", "kc", "1"), ("finetune", "kc", "1"), ("embed", "kc", "1"),
+        ("select", "kc", "2"), ("finetune", "kc", "2"),
+        ("selection_summary", "kc", None), ("plot_selection", None, None),
+    }  # fmt: skip
+
+
+def test_rulegraph_draws_the_loop(completed_run):
+    dot = run_snakemake(completed_run, "--rulegraph").stdout
+    assert dot.lstrip().startswith("digraph")
+    for rule in ("finetune", "embed", "select", "init_round"):
+        assert rule in dot
+
+
+def test_sigkill_mid_round_then_restart_gives_the_same_selection(completed_run, tmp_path):
+    write_config(tmp_path, TINY_CONFIG)
+    marker = tmp_path / "results/kc/logs/finetune/rd_1.log"
+    process = subprocess.Popen(snakemake_command(tmp_path), start_new_session=True,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    deadline = time.monotonic() + 600
+    while not marker.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert process.poll() is None, "the run ended before round 1's training started"
+    time.sleep(0.5)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    half_done = tmp_path / "results/kc/output/rd_1"
+    assert not half_done.exists() or (half_done / "model.safetensors").is_file()
+    assert not (tmp_path / "results/kc/output/rd_2").exists()
+
+    run_snakemake(tmp_path, "--unlock")
+    run_snakemake(tmp_path)
+    for run in RUNS:
+        for rnd in range(N_ROUND + 1):
+            for part in ("labeled", "unlabeled"):
+                name = f"results/{run}/data/rd_{rnd}_{part}.json"
+                assert (tmp_path / name).read_bytes() == (completed_run / name).read_bytes()
+    assert not list((tmp_path / "results").rglob("*.tmp*"))
+
+
+BAD_CONFIGS = {
+    "wrong type": (
+        {"diverse_evol": {"n_query": "ten"}},
+        "invalid config: diverse_evol.n_query: 'ten' is not of type 'integer'",
+    ),
+    "unknown key": (
+        {"runs": {"kc": {"dataset": "demo", "model": "tiny", "colour": "red"}}},
+        "invalid config: runs.kc: Additional properties are not allowed ('colour' was unexpected)",
+    ),
+    "budget over the pool": (
+        {"diverse_evol": {"n_round": 10}},
+        "invalid config: runs.kc: init_label_num + n_round * n_query = 12 + 10 * 12 = 132 "
+        "exceeds the 120 records of dataset 'demo'",
+    ),
+    "undefined dataset": (
+        {"runs": {"kc": {"dataset": "dolly", "model": "tiny"}}},
+        "invalid config: runs.kc.dataset: 'dolly' is not defined under 'datasets'",
+    ),
+}
+
+
+@pytest.mark.parametrize(("change", "message"), BAD_CONFIGS.values(), ids=BAD_CONFIGS)
+def test_invalid_config_stops_before_any_job_and_names_the_key(tmp_path, change, message):
+    write_config(tmp_path, tiny_config(**change))
+    result = run_snakemake(tmp_path, check=False)
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert not (tmp_path / "results").exists()
+
+
+def test_bad_pool_file_is_named_with_its_line_and_nothing_is_written(tmp_path):
+    pool = tmp_path / "pool.json"
+    pool.write_text(
+        '[\n {"instruction": "a", "output": "b"},\n {"instruction": 3, "output": "c"}\n]'
+    )
+    datasets = {"mine": {"path": str(pool)}}
+    runs = {"kc": {"dataset": "mine", "model": "tiny", "init_label_num": 1, "n_round": 0}}
+    write_config(tmp_path, tiny_config(datasets=datasets, runs=runs,
+                                       models={"tiny": {"name_or_path": "unused"}}))  # fmt: skip
+    result = run_snakemake(tmp_path, check=False)
+    assert result.returncode != 0
+    assert f"{pool}:3: record 1: field 'instruction' must be a string, got int" in result.stderr
+    assert not (tmp_path / "results").exists()
