@@ -22,6 +22,7 @@ def training_arguments(overrides: dict, output_dir: Path, seed: int):
     Reporting to wandb or TensorBoard is opt-in (``report_to``); their keys
     come from the environment (``WANDB_API_KEY``), never from the config.
     """
+    import torch
     from transformers import TrainingArguments
 
     known = {f.name for f in dataclasses.fields(TrainingArguments)}
@@ -31,7 +32,13 @@ def training_arguments(overrides: dict, output_dir: Path, seed: int):
                 f"config key training.{key}: not a transformers.TrainingArguments "
                 f"field this workflow passes through; remove it or fix its spelling"
             )
-    values = {"save_strategy": "no", "report_to": "none", "logging_steps": 1, "seed": seed}
+    values = {
+        "save_strategy": "no",
+        "report_to": "none",
+        "logging_steps": 1,
+        "seed": seed,
+        "dataloader_pin_memory": torch.cuda.is_available(),
+    }
     values.update(overrides)
     return TrainingArguments(output_dir=str(output_dir), **values)
 

@@ -9,13 +9,12 @@ import torch
 from selfalign.embedding import embed_records
 from selfalign.files import atomic_output
 from selfalign.logs import log_to
-from selfalign.modeling import best_device, load_body, load_tokenizer, torch_dtype
+from selfalign.modeling import best_device, load_body, load_tokenizer
 from selfalign.records import read_json
 
 log_to(snakemake.log[0])
 torch.set_num_threads(snakemake.threads)
 device = best_device()
-dtype = torch_dtype(snakemake.params.dtype)
 pool = read_json(snakemake.input.pool)
 body = load_body(snakemake.input.model, snakemake.params.dtype).to(device)
 tokenizer = load_tokenizer(snakemake.input.model)
@@ -28,7 +27,11 @@ vectors = embed_records(
     batch_size=snakemake.params.batch_size,
 )
 logging.info(
-    "embedded %d records on %s in %s: %.1f s", len(pool), device, dtype, time.perf_counter() - start
+    "embedded %d records on %s in %s: %.1f s",
+    len(pool),
+    device,
+    body.dtype,
+    time.perf_counter() - start,
 )
 with atomic_output(snakemake.output[0]) as tmp, open(tmp, "wb") as f:
     np.save(f, vectors)
