@@ -46,6 +46,13 @@ TINY_CONFIG = {
         "kc": {"dataset": "demo", "model": "tiny", "strategy": "kcenter"},
         "rand": {"dataset": "demo", "model": "tiny", "strategy": "random"},
     },
+    "evaluation": {
+        "testsets": {"qs": {"generate": {"dataset": "demo", "n_records": 6}}},
+        "generation": {"max_new_tokens": 8, "temperature": 0.0, "batch_size": 8},
+        "judge": {"backend": "reference"},
+        "opponents": {"rd0": {"round": 0}, "random": {"run": "rand"}},
+        "diversity": {"model": "tiny"},
+    },
 }
 
 
@@ -67,25 +74,36 @@ def write_config(workdir: Path, config: dict, name: str = "config.yaml") -> Path
     return path
 
 
-def snakemake_command(workdir: Path, *args: str, configfile: str = "config.yaml",
-                      python_flags: tuple = ()) -> list[str]:  # fmt: skip
+def snakemake_command(
+    workdir: Path, *args: str, configfile: str = "config.yaml", python_flags: tuple = ()
+) -> list[str]:
     """The real Snakemake CLI on this repository's Snakefile, run in ``workdir``."""
     return [
-        sys.executable, *python_flags, "-m", "snakemake",
-        "--snakefile", str(REPO / "Snakefile"),
-        "--directory", str(workdir),
-        "--configfile", str(workdir / configfile),
-        "--cores", "2",
+        sys.executable,
+        *python_flags,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--configfile",
+        str(workdir / configfile),
+        "--cores",
+        "2",
         *args,
-    ]  # fmt: skip
+    ]
 
 
-def run_snakemake(workdir: Path, *args: str, check: bool = True, **options):
+def run_snakemake(
+    workdir: Path, *args: str, check: bool = True, env: dict | None = None, **options
+):
     result = subprocess.run(
         snakemake_command(workdir, *args, **options),
         capture_output=True,
         text=True,
         timeout=900,
+        env=env,
     )
     if check and result.returncode != 0:
         raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stderr[-4000:]}")

@@ -41,10 +41,12 @@ def test_batched_embedding_equals_each_record_alone(tiny_model_dir, demo_records
     tokenizer = load_tokenizer(tiny_model_dir)
     records = demo_records[:24]
     batched = embed_records(body, tokenizer, records, max_length=128, batch_size=8)
-    alone = np.stack([
-        embed_records(body, tokenizer, [r], max_length=128, batch_size=1, progress=False)[0]
-        for r in records
-    ])  # fmt: skip
+    alone = np.stack(
+        [
+            embed_records(body, tokenizer, [r], max_length=128, batch_size=1, progress=False)[0]
+            for r in records
+        ]
+    )
     lengths = {len(encode_example(tokenizer, r, 128)["input_ids"]) for r in records}
     assert len(lengths) > 1, "records of one length would not exercise padding"
     assert batched.shape == (24, body.config.hidden_size)
@@ -54,20 +56,33 @@ def test_batched_embedding_equals_each_record_alone(tiny_model_dir, demo_records
 def test_finetune_writes_a_loadable_model_from_the_base(tiny_model_dir, demo_records, tmp_path):
     before = load_causal_lm(tiny_model_dir).state_dict()
     out = tmp_path / "rd_0"
-    finetune(str(tiny_model_dir), demo_records[:16], out, max_length=96, seed=1,
-             training={"num_train_epochs": 1, "learning_rate": 1e-2,
-                       "per_device_train_batch_size": 8})  # fmt: skip
+    finetune(
+        str(tiny_model_dir),
+        demo_records[:16],
+        out,
+        max_length=96,
+        seed=1,
+        training={"num_train_epochs": 1, "learning_rate": 1e-2, "per_device_train_batch_size": 8},
+    )
     tuned = load_causal_lm(out)
     assert load_tokenizer(out).get_vocab() == load_tokenizer(tiny_model_dir).get_vocab()
     assert not torch.equal(tuned.state_dict()["lm_head.weight"], before["lm_head.weight"])
-    assert torch.equal(load_causal_lm(tiny_model_dir).state_dict()["lm_head.weight"],
-                       before["lm_head.weight"])  # fmt: skip
+    assert torch.equal(
+        load_causal_lm(tiny_model_dir).state_dict()["lm_head.weight"], before["lm_head.weight"]
+    )
     assert not (tmp_path / "rd_0.tmp").exists()
 
 
-def test_unknown_training_argument_is_named_by_its_config_key(tiny_model_dir, demo_records,
-                                                              tmp_path):  # fmt: skip
+def test_unknown_training_argument_is_named_by_its_config_key(
+    tiny_model_dir, demo_records, tmp_path
+):
     with pytest.raises(ValueError, match=r"config key training\.learning_rat:"):
-        finetune(str(tiny_model_dir), demo_records[:4], tmp_path / "m", max_length=64, seed=0,
-                 training={"learning_rat": 1e-3})  # fmt: skip
+        finetune(
+            str(tiny_model_dir),
+            demo_records[:4],
+            tmp_path / "m",
+            max_length=64,
+            seed=0,
+            training={"learning_rat": 1e-3},
+        )
     assert not (tmp_path / "m").exists()

@@ -13,29 +13,47 @@ from test_workflow import planned_jobs
 def test_code_is_formatted_and_lint_clean():
     ruff = [sys.executable, "-m", "ruff"]
     subprocess.run([*ruff, "check", "src", "tests", "workflow/scripts"], cwd=REPO, check=True)
-    subprocess.run([*ruff, "format", "--check", "src", "tests", "workflow/scripts"], cwd=REPO,
-                   check=True)  # fmt: skip
+    subprocess.run(
+        [*ruff, "format", "--check", "src", "tests", "workflow/scripts"], cwd=REPO, check=True
+    )
 
 
 def test_snakemake_lint_is_clean():
-    result = subprocess.run([sys.executable, "-m", "snakemake", "--lint"], cwd=REPO,
-                            capture_output=True, text=True)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--lint"], cwd=REPO, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Lints for" not in result.stdout + result.stderr
 
 
-def test_paper_config_plans_eleven_models_per_run(tmp_path):
+def test_paper_config_plans_every_model_and_judgment(tmp_path):
     """config/diverseevol_dolly.yaml on a stand-in Dolly file of the paper's budget."""
     (tmp_path / "data").mkdir()
     lines = [
-        json.dumps({"instruction": f"Question {i}?", "context": "", "response": f"Answer {i}.",
-                    "category": "open_qa"})
+        json.dumps(
+            {
+                "instruction": f"Question {i}?",
+                "context": "",
+                "response": f"Answer {i}.",
+                "category": "open_qa",
+            }
+        )
         for i in range(1100)
-    ]  # fmt: skip
+    ]
     (tmp_path / "data" / "databricks-dolly-15k.jsonl").write_text("\n".join(lines) + "\n")
+    release = tmp_path / "data" / "diverseevol"
+    for name in ("vicuna", "koala", "wizardlm"):
+        path = release / "test_data" / f"{name}_test_set.jsonl"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text('{"id": "q1", "instruction": "Why?"}\n')
+    chat = release / "answer_reference/koala_test/gpt/gpt35_0624.jsonl"
+    chat.parent.mkdir(parents=True)
+    chat.write_text('{"id": "q1", "instruction": "Why?", "answer": "Because."}\n')
     shutil.copy(REPO / "config" / "diverseevol_dolly.yaml", tmp_path / "config.yaml")
     result = run_snakemake(tmp_path, "-n")
     jobs = Counter(rule for rule, _ in planned_jobs(result.stdout + result.stderr))
     assert jobs["finetune"] == 22 and jobs["select"] == 20 and jobs["init_round"] == 2
     assert jobs["embed"] == 10  # k-center embeds after rounds 0-9; random never embeds
     assert "build_base_model" not in jobs  # a hub model is loaded, not built
+    assert jobs["answer"] == 22 * 3
+    assert jobs["judge"] == 22 + 20 * 3  # vs ChatGPT on koala; vs round 0 on every test set

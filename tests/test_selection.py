@@ -70,9 +70,15 @@ def run_rounds(pool, strategy, seed, embeddings=None, n_round=4, n_query=7, init
     history = [(labeled, unlabeled)]
     for rnd in range(1, n_round + 1):
         labeled, unlabeled = next_round(
-            pool, labeled, unlabeled, strategy=strategy, n_query=n_query, seed=seed,
-            rnd=rnd, embeddings=embeddings,
-        )  # fmt: skip
+            pool,
+            labeled,
+            unlabeled,
+            strategy=strategy,
+            n_query=n_query,
+            seed=seed,
+            rnd=rnd,
+            embeddings=embeddings,
+        )
         history.append((labeled, unlabeled))
     return history
 

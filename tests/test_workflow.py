@@ -3,6 +3,7 @@
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import time
@@ -67,14 +68,85 @@ def test_every_round_leaves_the_diverseevol_files(completed_run):
     assert not list(results.rglob("*.tmp*"))
 
 
+def test_every_round_is_answered_judged_and_measured(completed_run):
+    results = completed_run / "results"
+    questions = [json.loads(line)["id"] for line in (results / "testsets/qs.jsonl").open()]
+    for run in RUNS:
+        for rnd in range(N_ROUND + 1):
+            answers = [
+                json.loads(line)
+                for line in (results / run / "answers/qs" / f"rd_{rnd}.jsonl").open()
+            ]
+            assert [a["id"] for a in answers] == questions
+            assert all(isinstance(a["answer"], str) and "reference" in a for a in answers)
+        vendi = (results / run / "diversity/vendi.tsv").read_text().splitlines()
+        assert vendi[0].split("\t") == ["round", "labeled", "vendi"] and len(vendi) == N_ROUND + 2
+    judged = sorted(p.relative_to(results).as_posix() for p in results.rglob("rd_*_vs_*.jsonl"))
+    assert judged == sorted(
+        [f"kc/judge/qs/rd_{r}_vs_rd0.jsonl" for r in (1, 2)]
+        + [f"kc/judge/qs/rd_{r}_vs_random.jsonl" for r in (0, 1, 2)]
+        + [f"rand/judge/qs/rd_{r}_vs_rd0.jsonl" for r in (1, 2)]
+    )
+    summary = (results / "kc/judge/summary.tsv").read_text().splitlines()
+    assert summary[0].split("\t")[:6] == ["testset", "run", "round", "opponent", "judge", "n"]
+    assert len(summary) == 1 + 5
+    # round 0 of both runs is one subset trained the same way: the judge sees a draw
+    same = next(line for line in summary if "\t0\trandom\t" in line).split("\t")
+    assert same[6:9] == ["0", "6", "0"]
+    for png in ("report/judge.png", "report/vendi.png"):
+        assert (results / png).stat().st_size > 10_000
+
+
+def test_html_report_holds_plots_and_tables(completed_run):
+    run_snakemake(completed_run, "--report", "report.html")
+    html = (completed_run / "report.html").read_text(errors="replace")
+    for name in ("judge.png", "vendi.png", "selection_summary.png", "summary.tsv", "vendi.tsv"):
+        assert name in html
+
+
+def test_switching_to_an_api_judge_pays_each_comparison_once(completed_run, tmp_path):
+    from loopback_judge import LoopbackJudge
+
+    completed_run = shutil.copytree(completed_run, tmp_path / "copy", symlinks=True)
+    with LoopbackJudge(slow_seconds=0.3) as server:
+        judge = {
+            "backend": "openai",
+            "model": "m",
+            "base_url": server.url,
+            "api_key_env": "LOOPBACK_JUDGE_KEY",
+            "timeout": 0.2,
+            "cache": "results/judge_cache.sqlite",
+        }
+        config = tiny_config()
+        config["evaluation"]["judge"] = judge
+        write_config(completed_run, config, "api.yaml")
+        env = {**os.environ, "LOOPBACK_JUDGE_KEY": "not-a-real-key"}
+        # one job at a time, so that two jobs never ask for the same comparison at once
+        run_snakemake(completed_run, "--cores", "1", configfile="api.yaml", env=env)
+        asked = sum(server.requests.values())
+        assert set(server.served.values()) == {1}
+        for path in (completed_run / "results").rglob("rd_*_vs_*.jsonl"):
+            for line in path.read_text().splitlines():
+                record = json.loads(line)
+                assert record["judge"] == "openai:m"
+                assert record["eval_QUERY0"] == [7.0, 4.0] and record["eval_QUERY1"] == [4.0, 7.0]
+        run_snakemake(completed_run, "--forcerun", "judge", configfile="api.yaml", env=env)
+        assert sum(server.requests.values()) == asked
+
+
 def test_each_round_is_trained_from_the_base_model(completed_run, tmp_path):
     results = completed_run / "results"
     retrained = tmp_path / "rd_1"
     torch.set_num_threads(2)
     settings = TINY_CONFIG["diverse_evol"]
-    finetune(str(results / "models" / "tiny"), read(results / "kc/data/rd_1_labeled.json"),
-             retrained, training=settings["training"], max_length=settings["max_length"],
-             seed=settings["seed"])  # fmt: skip
+    finetune(
+        str(results / "models" / "tiny"),
+        read(results / "kc/data/rd_1_labeled.json"),
+        retrained,
+        training=settings["training"],
+        max_length=settings["max_length"],
+        seed=settings["seed"],
+    )
     ours = load_causal_lm(retrained).state_dict()
     theirs = load_causal_lm(results / "kc/output/rd_1").state_dict()
     for name, tensor in ours.items():
@@ -86,8 +158,11 @@ def test_raising_n_round_plans_only_the_new_round_without_torch(completed_run):
     result = run_snakemake(
         completed_run, "-n", configfile="more.yaml", python_flags=("-X", "importtime")
     )
-    imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines()
-                if line.startswith("import time:")}  # fmt: skip
+    imported = {
+        line.rsplit("|", 1)[-1].strip()
+        for line in result.stderr.splitlines()
+        if line.startswith("import time:")
+    }
     assert "snakemake" in imported
     assert not {"torch", "transformers", "vllm"} & imported
     jobs = planned_jobs(result.stdout + result.stderr)
@@ -95,20 +170,34 @@ def test_raising_n_round_plans_only_the_new_round_without_torch(completed_run):
     assert trained == [("kc", "3"), ("rand", "3")]
     assert sorted((w["run"], w["rd"]) for rule, w in jobs if rule == "embed") == [("kc", "2")]
     assert sorted((w["run"], w["rd"]) for rule, w in jobs if rule == "select") == [
-        ("kc", "3"), ("rand", "3")
-    ]  # fmt: skip
+        ("kc", "3"),
+        ("rand", "3"),
+    ]
     assert not {"init_round", "prepare_pool", "build_base_model"} & {rule for rule, _ in jobs}
 
 
 def test_forcerun_one_selection_reruns_it_and_what_depends_on_it(completed_run):
     result = run_snakemake(completed_run, "-n", "--forcerun", "results/kc/data/rd_1_labeled.json")
     jobs = planned_jobs(result.stdout + result.stderr)
-    steps = {(rule, w.get("run"), w.get("rd")) for rule, w in jobs if rule != "all"}
-    assert steps == {
-        ("select", "kc", "1"), ("finetune", "kc", "1"), ("embed", "kc", "1"),
-        ("select", "kc", "2"), ("finetune", "kc", "2"),
-        ("selection_summary", "kc", None), ("plot_selection", None, None),
-    }  # fmt: skip
+    per_round = {(rule, w["rd"]) for rule, w in jobs if "rd" in w}
+    assert {
+        ("select", "1"),
+        ("finetune", "1"),
+        ("embed", "1"),
+        ("select", "2"),
+        ("finetune", "2"),
+        ("answer", "1"),
+        ("answer", "2"),
+        ("judge", "2"),
+    } <= per_round
+    assert all(rd != "0" for _, rd in per_round), "nothing before round 1 reruns"
+    assert {w.get("run") for _, w in jobs} <= {"kc", None}, "the random run is untouched"
+    assert {rule for rule, w in jobs if "run" not in w} <= {
+        "plot_selection",
+        "plot_vendi",
+        "plot_judgments",
+        "all",
+    }
 
 
 def test_rulegraph_draws_the_loop(completed_run):
@@ -121,8 +210,12 @@ def test_rulegraph_draws_the_loop(completed_run):
 def test_sigkill_mid_round_then_restart_gives_the_same_selection(completed_run, tmp_path):
     write_config(tmp_path, TINY_CONFIG)
     marker = tmp_path / "results/kc/logs/finetune/rd_1.log"
-    process = subprocess.Popen(snakemake_command(tmp_path), start_new_session=True,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    process = subprocess.Popen(
+        snakemake_command(tmp_path),
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 600
     while not marker.exists() and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -181,8 +274,10 @@ def test_bad_pool_file_is_named_with_its_line_and_nothing_is_written(tmp_path):
     )
     datasets = {"mine": {"path": str(pool)}}
     runs = {"kc": {"dataset": "mine", "model": "tiny", "init_label_num": 1, "n_round": 0}}
-    write_config(tmp_path, tiny_config(datasets=datasets, runs=runs,
-                                       models={"tiny": {"name_or_path": "unused"}}))  # fmt: skip
+    write_config(
+        tmp_path,
+        tiny_config(datasets=datasets, runs=runs, models={"tiny": {"name_or_path": "unused"}}),
+    )
     result = run_snakemake(tmp_path, check=False)
     assert result.returncode != 0
     assert f"{pool}:3: record 1: field 'instruction' must be a string, got int" in result.stderr

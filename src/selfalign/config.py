@@ -85,4 +85,36 @@ def check_config(config: dict) -> dict[str, dict]:
         build = spec.get("build")
         if build and build["dataset"] not in config["datasets"]:
             raise ConfigError(f"models.{name}.build.dataset: {build['dataset']!r} is not defined")
+    if "evaluation" in config:
+        check_evaluation(config)
     return runs
+
+
+def check_evaluation(config: dict) -> None:
+    """Names in ``evaluation`` that must exist, and opponents that make sense."""
+    evaluation = config["evaluation"]
+    for name, spec in evaluation["testsets"].items():
+        key = f"evaluation.testsets.{name}"
+        if "generate" in spec:
+            pool = spec["generate"]["dataset"]
+            if "generate" not in config["datasets"].get(pool, {}):
+                raise ConfigError(f"{key}.generate.dataset: {pool!r} is not a generated dataset")
+        elif not Path(spec["path"]).is_file():
+            raise ConfigError(f"{key}.path: {spec['path']} does not exist")
+    for name, spec in evaluation["opponents"].items():
+        key = f"evaluation.opponents.{name}"
+        if "answers" in spec:
+            if {"run", "round"} & set(spec):
+                raise ConfigError(f"{key}: give either 'answers' or 'run'/'round', not both")
+            for testset, path in spec["answers"].items():
+                if testset not in evaluation["testsets"]:
+                    raise ConfigError(f"{key}.answers.{testset}: no such test set")
+                if not Path(path).is_file():
+                    raise ConfigError(f"{key}.answers.{testset}: {path} does not exist")
+        elif not spec:
+            raise ConfigError(f"{key}: name a 'run', a 'round' or fixed 'answers'")
+        elif spec.get("run", None) not in (None, *config["runs"]):
+            raise ConfigError(f"{key}.run: {spec['run']!r} is not one of the runs")
+    model = evaluation["diversity"].get("model")
+    if model is not None and model not in config["models"]:
+        raise ConfigError(f"evaluation.diversity.model: {model!r} is not defined under 'models'")

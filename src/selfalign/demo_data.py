@@ -165,3 +165,22 @@ def generate_demo_records(n_records: int, seed: int) -> list[dict]:
     else:
         raise ValueError(f"could not generate {n_records} distinct demo records")
     return records
+
+
+def generate_demo_test_set(n_records: int, seed: int, exclude: list[dict]) -> list[dict]:
+    """Held-out demo questions (none in ``exclude``) with reference answers."""
+    taken = {(r["instruction"], r["input"]) for r in exclude}
+    candidates = generate_demo_records(n_records + len(taken), seed)
+    fresh = [r for r in candidates if (r["instruction"], r["input"]) not in taken][:n_records]
+    if len(fresh) < n_records:
+        raise ValueError(f"only {len(fresh)} demo questions are not in the pool")
+    return [
+        {
+            "id": f"test-{i:04d}",
+            "instruction": r["instruction"],
+            "input": r["input"],
+            "reference": r["output"],
+            "category": r["category"],
+        }
+        for i, r in enumerate(fresh)
+    ]

@@ -29,11 +29,7 @@ def selection_table(rounds: list[list[dict]]) -> pd.DataFrame:
 
 def plot_selection(tables: dict[str, pd.DataFrame], path: str) -> None:
     """Per run, the category mix of the labeled set round by round."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = _pyplot()
     fig, axes = plt.subplots(
         1, len(tables), figsize=(5 * len(tables), 4), sharey=True, squeeze=False
     )
@@ -56,6 +52,62 @@ def plot_selection(tables: dict[str, pd.DataFrame], path: str) -> None:
             title="category", bbox_to_anchor=(1.02, 1), loc="upper left", fontsize="small"
         )
     fig.suptitle("What each round's labeled set is made of")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _integer_rounds(ax) -> None:
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("round")
+
+
+def plot_judgments(summary: pd.DataFrame, path: str) -> None:
+    """RS and Win rate per round: a row of panels per test set, a line per run and opponent."""
+    plt = _pyplot()
+    testsets = sorted(summary["testset"].unique())
+    fig, axes = plt.subplots(len(testsets), 2, figsize=(11, 3.6 * len(testsets)), squeeze=False)
+    for row, testset in zip(axes, testsets, strict=True):
+        part = summary[summary["testset"] == testset]
+        for (run, opponent), line in part.groupby(["run", "opponent"]):
+            line = line.sort_values("round")
+            label = f"{run} vs {opponent}"
+            row[0].plot(line["round"], line["RS"], marker="o", label=label)
+            row[1].plot(line["round"], line["win"] / line["n"], marker="o", label=label)
+        judges = ", ".join(sorted(part["judge"].unique()))
+        for ax, metric in zip(row, ("RS (model / opponent score)", "Win rate"), strict=True):
+            ax.set_title(f"{testset}: {metric}", fontsize="medium")
+            _integer_rounds(ax)
+            ax.grid(alpha=0.3)
+        row[0].axhline(1.0, color="grey", lw=0.8, ls="--")
+        row[1].legend(fontsize="small", title=f"judge: {judges}", title_fontsize="small")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def plot_vendi(tables: dict[str, pd.DataFrame], path: str) -> None:
+    """Vendi score of each run's labeled set, round by round."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for run, table in tables.items():
+        ax.plot(table["round"], table["vendi"], marker="o", label=run)
+    _integer_rounds(ax)
+    ax.set_ylabel("Vendi score (q = 1, cosine)")
+    ax.set_title("Diversity of the labeled set")
+    ax.grid(alpha=0.3)
+    ax.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)

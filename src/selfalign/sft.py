@@ -7,14 +7,19 @@ from selfalign.prompts import alpaca_prompt
 IGNORE_INDEX = -100
 
 
+def prompt_ids(tokenizer, record: dict) -> list[int]:
+    """BOS and the Alpaca prompt: what training conditions on and generation feeds."""
+    bos = [tokenizer.bos_token_id] if tokenizer.bos_token_id is not None else []
+    return bos + tokenizer.encode(alpaca_prompt(record), add_special_tokens=False)
+
+
 def encode_example(tokenizer, record: dict, max_length: int) -> dict[str, list[int]]:
     """Token ids of prompt + response + EOS, and labels masking the prompt.
 
     Prompt and response are tokenised separately and concatenated, so the
     prompt's ids are exactly those a model sees at generation time.
     """
-    bos = [tokenizer.bos_token_id] if tokenizer.bos_token_id is not None else []
-    prompt = bos + tokenizer.encode(alpaca_prompt(record), add_special_tokens=False)
+    prompt = prompt_ids(tokenizer, record)
     response = tokenizer.encode(record["output"], add_special_tokens=False)
     response.append(tokenizer.eos_token_id)
     input_ids = (prompt + response)[:max_length]

@@ -2,6 +2,7 @@ import re
 
 from snakemake.exceptions import WorkflowError
 
+from selfalign import plan
 from selfalign.config import ConfigError, check_config
 from selfalign.records import DataError
 from selfalign.selection import get_strategy
@@ -15,6 +16,8 @@ except (ConfigError, DataError) as err:
 wildcard_constraints:
     run="|".join(re.escape(name) for name in RUNS),
     rd=r"\d+",
+    testset=r"[A-Za-z0-9][A-Za-z0-9_.-]*",
+    opponent=r"[A-Za-z0-9][A-Za-z0-9_.-]*",
 
 
 def pool_file(dataset):
@@ -29,17 +32,23 @@ def built_model_dir(model):
     return f"results/models/{model}"
 
 
-def base_model(run):
-    """The hub id or folder a run fine-tunes from."""
-    name = RUNS[run]["model"]
+def model_path(name):
+    """The hub id or folder of a model in 'models'."""
     spec = config["models"][name]
     return built_model_dir(name) if "build" in spec else spec["name_or_path"]
 
 
-def base_model_input(wildcards):
-    """The built base model as a job input; nothing for a hub id or an outside folder."""
-    name = RUNS[wildcards.run]["model"]
+def model_input(name):
+    """A built model as a job input; nothing for a hub id or an outside folder."""
     return built_model_dir(name) if "build" in config["models"][name] else []
+
+
+def base_model(run):
+    return model_path(RUNS[run]["model"])
+
+
+def base_model_input(wildcards):
+    return model_input(RUNS[wildcards.run]["model"])
 
 
 def needs_embeddings(run):
@@ -66,7 +75,54 @@ def run_targets(run):
     ]
 
 
-def final_targets():
-    return [target for run in RUNS for target in run_targets(run)] + [
-        "results/selection_summary.png"
+EVALUATION = config.get("evaluation")
+JUDGMENTS = plan.judgments(EVALUATION, RUNS) if EVALUATION else []
+
+
+GENERATION_ENV = (
+    "../../envs/vllm.yaml"
+    if EVALUATION and EVALUATION["generation"]["backend"] == "vllm"
+    else "../../envs/train.yaml"
+)
+
+
+def testset_file(name):
+    spec = EVALUATION["testsets"][name]
+    return spec.get("path") or f"results/testsets/{name}.jsonl"
+
+
+def opponent_answers(wildcards):
+    judgment = plan.Judgment(wildcards.run, wildcards.testset, int(wildcards.rd), wildcards.opponent)
+    return plan.opponent_answers(EVALUATION, RUNS, judgment)
+
+
+def diversity_model(run):
+    return EVALUATION["diversity"].get("model") or RUNS[run]["model"]
+
+
+def fixed_embeddings(run):
+    return f"results/embeddings/{RUNS[run]['dataset']}/{diversity_model(run)}.npy"
+
+
+def run_judgments(wildcards):
+    return [j.path for j in JUDGMENTS if j.run == wildcards.run]
+
+
+def evaluation_targets():
+    if not EVALUATION:
+        return []
+    targets = [f"results/{run}/diversity/vendi.tsv" for run in RUNS]
+    targets += [
+        f"results/{run}/judge/summary.tsv" for run in RUNS if any(j.run == run for j in JUDGMENTS)
     ]
+    return targets + ["results/report/vendi.png"] + (
+        ["results/report/judge.png"] if JUDGMENTS else []
+    )
+
+
+def final_targets():
+    return (
+        [target for run in RUNS for target in run_targets(run)]
+        + ["results/selection_summary.png"]
+        + evaluation_targets()
+    )

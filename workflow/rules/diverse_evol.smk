@@ -47,6 +47,7 @@ rule embed:
     output:
         "results/{run}/embeddings/rd_{rd}.npy",
     params:
+        model=lambda w, input: input.model,
         batch_size=lambda w: RUNS[w.run]["embedding"]["batch_size"],
         dtype=lambda w: RUNS[w.run]["embedding"]["dtype"],
         max_length=lambda w: RUNS[w.run]["max_length"],

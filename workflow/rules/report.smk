@@ -5,7 +5,11 @@ rule selection_summary:
             for r in range(RUNS[w.run]["n_round"] + 1)
         ],
     output:
-        "results/{run}/selection_summary.tsv",
+        report(
+            "results/{run}/selection_summary.tsv",
+            caption="../report/selection_summary.rst",
+            category="Selection",
+        ),
     log:
         "results/{run}/logs/selection_summary.log",
     conda:
@@ -18,7 +22,11 @@ rule plot_selection:
     input:
         expand("results/{run}/selection_summary.tsv", run=RUNS),
     output:
-        report("results/selection_summary.png", caption="../report/selection_summary.rst"),
+        report(
+            "results/selection_summary.png",
+            caption="../report/selection_summary.rst",
+            category="Selection",
+        ),
     params:
         runs=list(RUNS),
     log:
@@ -27,3 +35,35 @@ rule plot_selection:
         "../../envs/train.yaml"
     script:
         "../scripts/plot_selection.py"
+
+
+rule plot_judgments:
+    input:
+        lambda w: sorted({f"results/{j.run}/judge/summary.tsv" for j in JUDGMENTS}),
+    output:
+        report(
+            "results/report/judge.png",
+            caption="../report/judge_summary.rst",
+            category="Judgments",
+        ),
+    log:
+        "results/logs/plot_judgments.log",
+    conda:
+        "../../envs/train.yaml"
+    script:
+        "../scripts/plot_judgments.py"
+
+
+rule plot_vendi:
+    input:
+        expand("results/{run}/diversity/vendi.tsv", run=RUNS),
+    output:
+        report("results/report/vendi.png", caption="../report/vendi.rst", category="Diversity"),
+    params:
+        runs=list(RUNS),
+    log:
+        "results/logs/plot_vendi.log",
+    conda:
+        "../../envs/train.yaml"
+    script:
+        "../scripts/plot_vendi.py"

@@ -1,4 +1,4 @@
-"""Embed the whole pool with one round's model."""
+"""Embed the whole pool with one model (a round's, or a fixed one)."""
 
 import logging
 import time
@@ -16,8 +16,8 @@ log_to(snakemake.log[0])
 torch.set_num_threads(snakemake.threads)
 device = best_device()
 pool = read_json(snakemake.input.pool)
-body = load_body(snakemake.input.model, snakemake.params.dtype).to(device)
-tokenizer = load_tokenizer(snakemake.input.model)
+body = load_body(snakemake.params.model, snakemake.params.dtype).to(device)
+tokenizer = load_tokenizer(snakemake.params.model)
 start = time.perf_counter()
 vectors = embed_records(
     body,

@@ -1,0 +1,47 @@
+"""Generation backends: a model folder and prompts in, one answer per prompt out.
+
+Every backend builds prompts with ``selfalign.sft.prompt_ids``, the function
+training uses, so a model is asked exactly what it was trained to answer.
+A backend is a function registered under a name; ``transformers`` runs
+anywhere, ``vllm`` needs GPUs and the vLLM environment (``envs/vllm.yaml``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+_BACKENDS: dict[str, Callable] = {}
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """Decoding settings; temperature 0 means greedy."""
+
+    max_new_tokens: int = 256
+    temperature: float = 0.0
+    top_p: float = 1.0
+    seed: int = 0
+
+
+def register(name: str):
+    def add(function: Callable) -> Callable:
+        _BACKENDS[name] = function
+        return function
+
+    return add
+
+
+def get_backend(name: str) -> Callable:
+    from selfalign.generation import transformers_backend, vllm_backend  # noqa: F401
+
+    if name not in _BACKENDS:
+        raise KeyError(f"unknown generation backend {name!r}; choose one of {sorted(_BACKENDS)}")
+    return _BACKENDS[name]
+
+
+def visible_gpu_count() -> int:
+    """GPUs this job may use: CUDA_VISIBLE_DEVICES where set (SLURM sets it), else 0."""
+    devices = os.environ.get("CUDA_VISIBLE_DEVICES", "")
+    return len([d for d in devices.split(",") if d.strip()])

@@ -1,0 +1,32 @@
+"""Offline vLLM generation over all prompts at once, tensor-parallel over the job's GPUs."""
+
+from __future__ import annotations
+
+from selfalign.generation import Sampling, register, visible_gpu_count
+from selfalign.modeling import load_tokenizer
+from selfalign.sft import prompt_ids
+
+
+@register("vllm")
+def generate(
+    model_path: str, records: list[dict], sampling: Sampling, *, batch_size: int, dtype: str
+) -> list[str]:
+    """``batch_size`` is unused: vLLM schedules its own batches."""
+    from vllm import LLM, SamplingParams
+
+    tokenizer = load_tokenizer(model_path)
+    prompts = [{"prompt_token_ids": prompt_ids(tokenizer, r)} for r in records]
+    llm = LLM(
+        model=model_path,
+        tensor_parallel_size=max(1, visible_gpu_count()),
+        dtype=dtype,
+        seed=sampling.seed,
+    )
+    params = SamplingParams(
+        temperature=sampling.temperature,
+        top_p=sampling.top_p,
+        max_tokens=sampling.max_new_tokens,
+        seed=sampling.seed,
+    )
+    outputs = llm.generate(prompts, params)
+    return [o.outputs[0].text.strip() for o in outputs]

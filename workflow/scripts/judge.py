@@ -1,0 +1,21 @@
+"""Judge one round's answers against an opponent's, in both orders."""
+
+import json
+import logging
+
+from selfalign.files import atomic_output
+from selfalign.judging import make_judge
+from selfalign.judgments import answers_from_file, judge_pairs, summarize
+from selfalign.logs import log_to
+
+log_to(snakemake.log[0])
+records = judge_pairs(
+    answers_from_file(snakemake.input.model),
+    answers_from_file(snakemake.input.opponent),
+    make_judge(snakemake.params.judge),
+    model_name=snakemake.params.model_name,
+    opponent_name=snakemake.wildcards.opponent,
+)
+with atomic_output(snakemake.output[0]) as tmp, open(tmp, "w", encoding="utf-8") as f:
+    f.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+logging.info("%s", summarize(records))

@@ -1,0 +1,11 @@
+"""A run's judgments in one table: n, Win, Tie, Lose, WS, RS, unparsed."""
+
+from selfalign.files import atomic_output
+from selfalign.judgments import summary_table
+from selfalign.logs import log_to
+
+log_to(snakemake.log[0])
+table = summary_table(snakemake.input)
+with atomic_output(snakemake.output[0]) as tmp:
+    table.to_csv(tmp, sep="\t", index=False, float_format="%.4f")
+print(table.to_string(index=False))
