@@ -1,5 +1,5 @@
 # selfalign: LLMs that choose and make their own instruction-tuning data.
-#   snakemake --profile profiles/default            # the CPU demo
+#   snakemake                                       # the CPU demo (profiles/default)
 #   snakemake --profile profiles/slurm --configfile config/diverseevol_dolly.yaml
 import sys
 from pathlib import Path
@@ -14,8 +14,11 @@ min_version("9.0")
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
 
-configfile: "config/config.yaml"
-
+if not config:
+    raise WorkflowError(
+        "no config: run from this folder (profiles/default names config/config.yaml) "
+        "or pass --configfile, e.g. --configfile config/diverseevol_dolly.yaml"
+    )
 
 try:
     validate(config, "workflow/schemas/config.schema.yaml")
@@ -29,6 +32,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/diverse_evol.smk"
 include: "workflow/rules/evaluate.smk"
+include: "workflow/rules/humback.smk"
 include: "workflow/rules/report.smk"
 
 

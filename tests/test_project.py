@@ -57,3 +57,18 @@ def test_paper_config_plans_every_model_and_judgment(tmp_path):
     assert "build_base_model" not in jobs  # a hub model is loaded, not built
     assert jobs["answer"] == 22 * 3
     assert jobs["judge"] == 22 + 20 * 3  # vs ChatGPT on koala; vs round 0 on every test set
+
+
+def test_humback_paper_config_plans_every_stage(tmp_path):
+    """config/humback.yaml on stand-in oasst and web files."""
+    oasst = tmp_path / "data/oasst1/2023-04-12_oasst_ready.trees.jsonl"
+    web = tmp_path / "data/falcon-refinedweb/sample.jsonl"
+    for path in (oasst, web):
+        path.parent.mkdir(parents=True)
+        path.write_text("{}\n")
+    shutil.copy(REPO / "config" / "humback.yaml", tmp_path / "config.yaml")
+    result = run_snakemake(tmp_path, "-n")
+    jobs = Counter(rule for rule, _ in planned_jobs(result.stdout + result.stderr))
+    assert jobs["humback_augment_shard"] == 16 and jobs["humback_augment_merge"] == 1
+    assert jobs["humback_finetune"] == 4  # backward, M0, M1, M2
+    assert jobs["humback_curate"] == 2

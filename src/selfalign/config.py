@@ -40,11 +40,17 @@ def resolve_run(config: dict, name: str) -> dict:
     return settings
 
 
-def pool_size(config: dict, dataset: str) -> int:
-    """Records in a dataset: the generator's count, or the checked file's."""
+def pool_size(config: dict, dataset: str) -> int | None:
+    """Records in a dataset: the generator's count, the checked file's, or None.
+
+    None for a Humback curated set, whose size is known only once it exists;
+    its budget is checked when round 0 is drawn.
+    """
     spec = config["datasets"][dataset]
     if "generate" in spec:
         return spec["generate"]["n_records"]
+    if "humback" in spec:
+        return None
     path = Path(spec["path"])
     if not path.is_file():
         raise ConfigError(
@@ -73,7 +79,7 @@ def check_config(config: dict) -> dict[str, dict]:
         if run["dataset"] not in sizes:
             sizes[run["dataset"]] = pool_size(config, run["dataset"])
         need = run["init_label_num"] + run["n_round"] * run["n_query"]
-        if need > sizes[run["dataset"]]:
+        if sizes[run["dataset"]] is not None and need > sizes[run["dataset"]]:
             raise ConfigError(
                 f"{key}: init_label_num + n_round * n_query = {run['init_label_num']} + "
                 f"{run['n_round']} * {run['n_query']} = {need} exceeds the "
@@ -87,7 +93,35 @@ def check_config(config: dict) -> dict[str, dict]:
             raise ConfigError(f"models.{name}.build.dataset: {build['dataset']!r} is not defined")
     if "evaluation" in config:
         check_evaluation(config)
+    check_humback(config)
     return runs
+
+
+def check_humback(config: dict) -> None:
+    """Humback runs name defined models and existing files; pools name real iterations."""
+    humback = config.get("humback", {})
+    for name, spec in humback.items():
+        key = f"humback.{name}"
+        if name in config["runs"]:
+            raise ConfigError(f"{key}: a DiverseEvol run has the same name; rename one")
+        if spec["model"] not in config["models"]:
+            raise ConfigError(f"{key}.model: {spec['model']!r} is not defined under 'models'")
+        for part, field in (("seed_data", "oasst"), ("seed_data", "path"), ("unlabelled", "path")):
+            path = spec[part].get(field)
+            if path is not None and not Path(path).is_file():
+                raise ConfigError(f"{key}.{part}.{field}: {path} does not exist")
+    for name, spec in config["datasets"].items():
+        source = spec.get("humback")
+        if source is None:
+            continue
+        key = f"datasets.{name}.humback"
+        if source["run"] not in humback:
+            raise ConfigError(f"{key}.run: {source['run']!r} is not a Humback run")
+        if source["iteration"] > humback[source["run"]]["n_iterations"]:
+            raise ConfigError(
+                f"{key}.iteration: {source['run']!r} has {humback[source['run']]['n_iterations']}"
+                f" iterations, not {source['iteration']}"
+            )
 
 
 def check_evaluation(config: dict) -> None:

@@ -9,12 +9,12 @@ raw replies rather than trusting stored scores.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import pandas as pd
 
+from selfalign.jsonl import read_jsonl
 from selfalign.judging import Comparison, parse_scores
 from selfalign.testsets import load_testset
 
@@ -162,11 +162,6 @@ def describe_path(path: Path) -> dict:
         "round": int(found.group(1)),
         "opponent": found.group(2),
     }
-
-
-def read_jsonl(path: str | Path) -> list[dict]:
-    with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
 
 
 def summary_table(paths: list[str | Path]) -> pd.DataFrame:

@@ -33,10 +33,13 @@ def best_device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-def load_causal_lm(name_or_path: str, dtype: str = "float32"):
+def load_causal_lm(name_or_path: str, dtype: str = "float32", **config_overrides):
+    """The model; ``config_overrides`` set config attributes (e.g. attention_dropout)."""
     from transformers import AutoModelForCausalLM
 
-    return AutoModelForCausalLM.from_pretrained(name_or_path, dtype=torch_dtype(dtype))
+    return AutoModelForCausalLM.from_pretrained(
+        name_or_path, dtype=torch_dtype(dtype), **config_overrides
+    )
 
 
 def load_body(name_or_path: str, dtype: str = "float32"):

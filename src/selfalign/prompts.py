@@ -15,7 +15,14 @@ PROMPT_NO_INPUT = (
 
 
 def alpaca_prompt(record: dict) -> str:
-    """The prompt for one record; the response follows it directly."""
+    """The prompt for one record; the response follows it directly.
+
+    A record's optional ``system`` text (Humback's data-source tags) opens the
+    prompt, in training and at inference alike.
+    """
     if record.get("input", "").strip():
-        return PROMPT_WITH_INPUT.format(instruction=record["instruction"], input=record["input"])
-    return PROMPT_NO_INPUT.format(instruction=record["instruction"])
+        prompt = PROMPT_WITH_INPUT.format(instruction=record["instruction"], input=record["input"])
+    else:
+        prompt = PROMPT_NO_INPUT.format(instruction=record["instruction"])
+    system = record.get("system", "").strip()
+    return f"{system}\n\n{prompt}" if system else prompt

@@ -52,13 +52,18 @@ def finetune(
     max_length: int,
     seed: int,
     dtype: str = "float32",
+    model_config: dict | None = None,
 ) -> None:
-    """Train ``base_model`` on ``records`` and save model + tokenizer in ``out_dir``."""
+    """Train ``base_model`` on ``records`` and save model + tokenizer in ``out_dir``.
+
+    ``model_config`` overrides attributes of the model's config, such as the
+    paper's dropout for Humback (``attention_dropout: 0.1`` on LLaMA).
+    """
     from transformers import Trainer, set_seed
 
     set_seed(seed)
     tokenizer = load_tokenizer(base_model)
-    model = load_causal_lm(base_model, dtype)
+    model = load_causal_lm(base_model, dtype, **(model_config or {}))
     examples = [encode_example(tokenizer, r, max_length) for r in records]
     usable = [e for e in examples if any(t != IGNORE_INDEX for t in e["labels"])]
     if len(usable) < len(examples):

@@ -13,8 +13,14 @@ except (ConfigError, DataError) as err:
     raise WorkflowError(f"invalid config: {err}") from None
 
 
+HUMBACK = config.get("humback", {})
+
+
 wildcard_constraints:
-    run="|".join(re.escape(name) for name in RUNS),
+    run="|".join(re.escape(name) for name in RUNS) or "(?!)",
+    hb="|".join(re.escape(name) for name in HUMBACK) or "(?!)",
+    hbmodel=r"backward|M\d+",
+    t=r"[1-9]\d*",
     rd=r"\d+",
     testset=r"[A-Za-z0-9][A-Za-z0-9_.-]*",
     opponent=r"[A-Za-z0-9][A-Za-z0-9_.-]*",
@@ -22,6 +28,14 @@ wildcard_constraints:
 
 def pool_file(dataset):
     return f"results/pools/{dataset}.json"
+
+
+def dataset_source(wildcards):
+    """The file a pool is read from; nothing for a generated pool."""
+    spec = config["datasets"][wildcards.dataset]
+    if "humback" in spec:
+        return f"results/{spec['humback']['run']}/humback/curated_{spec['humback']['iteration']}.jsonl"
+    return spec.get("path", [])
 
 
 def run_pool(wildcards):
@@ -79,11 +93,9 @@ EVALUATION = config.get("evaluation")
 JUDGMENTS = plan.judgments(EVALUATION, RUNS) if EVALUATION else []
 
 
-GENERATION_ENV = (
-    "../../envs/vllm.yaml"
-    if EVALUATION and EVALUATION["generation"]["backend"] == "vllm"
-    else "../../envs/train.yaml"
-)
+def generation_env(backend):
+    """vLLM runs in its own environment; everything else in the training one."""
+    return "../../envs/vllm.yaml" if backend == "vllm" else "../../envs/train.yaml"
 
 
 def testset_file(name):
@@ -120,9 +132,35 @@ def evaluation_targets():
     )
 
 
+def humback_training_inputs(wildcards):
+    """Seed pairs for every model; M_t also takes the curated set A_t."""
+    inputs = {"seed": f"results/{wildcards.hb}/humback/seed.jsonl"}
+    if wildcards.hbmodel not in ("backward", "M0"):
+        inputs["curated"] = f"results/{wildcards.hb}/humback/curated_{wildcards.hbmodel[1:]}.jsonl"
+    return inputs
+
+
+def humback_curation_inputs(wildcards):
+    """The augmented pairs, and M_{t-1} where a model (not the demo's proxy) scores them."""
+    inputs = {"pairs": f"results/{wildcards.hb}/humback/augmented.jsonl"}
+    if HUMBACK[wildcards.hb]["curate"]["scorer"] == "model":
+        inputs["model"] = f"results/{wildcards.hb}/humback/M{int(wildcards.t) - 1}"
+    return inputs
+
+
+def humback_shards(hb):
+    n = HUMBACK[hb]["augment"]["shards"]
+    return [f"results/{hb}/humback/augmented/shard_{i}_of_{n}.jsonl" for i in range(n)]
+
+
+def humback_targets(hb):
+    last = HUMBACK[hb]["n_iterations"]
+    return [f"results/{hb}/humback/M{t}" for t in range(last + 1)] + [
+        f"results/{hb}/humback/curation_{t}_scores.tsv" for t in range(1, last + 1)
+    ]
+
+
 def final_targets():
-    return (
-        [target for run in RUNS for target in run_targets(run)]
-        + ["results/selection_summary.png"]
-        + evaluation_targets()
-    )
+    targets = [target for run in RUNS for target in run_targets(run)]
+    targets += ["results/selection_summary.png"] if RUNS else []
+    return targets + evaluation_targets() + [t for hb in HUMBACK for t in humback_targets(hb)]

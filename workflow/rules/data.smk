@@ -1,6 +1,6 @@
 rule prepare_pool:
     input:
-        lambda w: config["datasets"][w.dataset].get("path", []),
+        dataset_source,
     output:
         "results/pools/{dataset}.json",
     params:

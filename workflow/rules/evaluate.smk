@@ -29,7 +29,7 @@ rule answer:
     log:
         "results/{run}/logs/answer/{testset}/rd_{rd}.log",
     conda:
-        GENERATION_ENV
+        lambda w: generation_env(EVALUATION["generation"]["backend"])
     script:
         "../scripts/answer.py"
 

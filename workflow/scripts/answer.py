@@ -1,13 +1,12 @@
 """One round's model answers one test set, in the test set's order."""
 
-import json
 import logging
 import time
 
 import torch
 
-from selfalign.files import atomic_output
 from selfalign.generation import Sampling, get_backend
+from selfalign.jsonl import write_jsonl
 from selfalign.logs import log_to
 from selfalign.testsets import load_testset
 
@@ -32,6 +31,7 @@ answers = get_backend(settings["backend"])(
 logging.info(
     "%d answers with %s in %.1f s", len(answers), settings["backend"], time.perf_counter() - start
 )
-with atomic_output(snakemake.output[0]) as tmp, open(tmp, "w", encoding="utf-8") as f:
-    for question, answer in zip(questions, answers, strict=True):
-        f.write(json.dumps({**question.record, "answer": answer}, ensure_ascii=False) + "\n")
+write_jsonl(
+    [{**q.record, "answer": a} for q, a in zip(questions, answers, strict=True)],
+    snakemake.output[0],
+)

@@ -1,9 +1,8 @@
 """Judge one round's answers against an opponent's, in both orders."""
 
-import json
 import logging
 
-from selfalign.files import atomic_output
+from selfalign.jsonl import write_jsonl
 from selfalign.judging import make_judge
 from selfalign.judgments import answers_from_file, judge_pairs, summarize
 from selfalign.logs import log_to
@@ -16,6 +15,5 @@ records = judge_pairs(
     model_name=snakemake.params.model_name,
     opponent_name=snakemake.wildcards.opponent,
 )
-with atomic_output(snakemake.output[0]) as tmp, open(tmp, "w", encoding="utf-8") as f:
-    f.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+write_jsonl(records, snakemake.output[0])
 logging.info("%s", summarize(records))

@@ -1,0 +1,78 @@
+"""Self-curation: the model scores each (instruction, text) pair from 1 to 5."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+CURATION_PROMPT = """Below is an instruction from an user and a candidate answer. Evaluate whether or not the answer is a good example of how AI Assistant should respond to the user's instruction. Please assign a score using the following 5-point scale:
+1: It means the answer is incomplete, vague, off-topic, controversial, or not exactly what the user asked for. For example, some content seems missing, numbered list does not start from the beginning, the opening sentence repeats user's question. Or the response is from another person’s perspective with their personal experience (e.g. taken from blog posts), or looks like an answer from a forum. Or it contains promotional text, navigation text, or other irrelevant information.
+2: It means the answer addresses most of the asks from the user. It does not directly address the user's question. For example, it only provides a high-level methodology instead of the exact solution to user's question.
+3: It means the answer is helpful but not written by an AI Assistant. It addresses all the basic asks from the user. It is complete and self contained with the drawback that the response is not written from an AI assistant's perspective, but from other people's perspective. The content looks like an excerpt from a blog post, web page, or web search results. For example, it contains personal experience or opinion, mentions comments section, or share on social media, etc.
+4: It means the answer is written from an AI assistant's perspective with a clear focus of addressing the instruction. It provide a complete, clear, and comprehensive response to user’s question or instruction without missing or irrelevant information. It is well organized, self-contained, and written in a helpful tone. It has minor room for improvement, e.g. more concise and focused.
+5: It means it is a perfect answer from an AI Assistant. It has a clear focus on being a helpful AI Assistant, where the response looks like intentionally written to address the user's question or instruction without any irrelevant sentences. The answer provides high quality content, demonstrating expert knowledge in the area, is very well written, logical, easy-to-follow, engaging and insightful.
+
+Please first provide a brief reasoning you used to derive the rating score, and then write "Score: <rating>" in the last line.
+
+{generated_instruction}
+{response}"""  # noqa: E501, RUF001 - verbatim from the paper
+
+# "Score: 4", "**Score:** 4", "score : 4/5", "*Score*: 4"; the number is taken whole.
+_SCORE = re.compile(r"[*_]*score[*_]*\s*:\s*[*_]*\s*(\d+(?:\.\d+)?)\s*[*_]*\s*(?:/\s*5)?", re.I)
+
+
+def curation_prompt(instruction: str, text: str) -> str:
+    return CURATION_PROMPT.format(generated_instruction=instruction, response=text)
+
+
+def parse_curation_score(reply: str | None) -> int | None:
+    """The number of the last ``Score: N`` in the reply, if it is a whole 1 to 5."""
+    matches = _SCORE.findall(reply or "")
+    if not matches:
+        return None
+    value = matches[-1]
+    return int(value) if value.isdigit() and 1 <= int(value) <= 5 else None
+
+
+def score_histogram(scores: list[int | None]) -> dict[str, int]:
+    """Counts of 1..5 and of unparsed replies."""
+    counts = Counter(scores)
+    return {**{str(s): counts.get(s, 0) for s in range(1, 6)}, "unparsed": counts.get(None, 0)}
+
+
+def curated(pairs: list[dict], *, threshold: int, min_chars: int, max_chars: int) -> list[dict]:
+    """Pairs scored at least ``threshold`` whose instruction has min..max characters."""
+    if not 1 <= threshold <= 5:
+        raise ValueError(f"curation threshold must be from 1 to 5, got {threshold}")
+    return [
+        p
+        for p in pairs
+        if p["score"] is not None
+        and p["score"] >= threshold
+        and min_chars <= len(p["instruction"].strip()) <= max_chars
+    ]
+
+
+_NAVIGATION = re.compile(r"\|")
+_PROMOTION = re.compile(r"buy now|subscribe|click here|free shipping|limited offer|% off", re.I)
+_FORUM = re.compile(r"\blol\b|\+1|\bbump\b|\breply\b|\bquote\b|posted by|\btbh\b", re.I)
+
+
+def proxy_curation_reply(instruction: str, text: str) -> str:
+    """An offline stand-in for a model's curation reply, for the CPU demo only.
+
+    It spots the junk the rubric's score 1 names (navigation text, promotions,
+    forum chatter) by surface patterns, and writes its reply in the format a
+    model is asked for, so the same parser reads it.
+    """
+    if len(_NAVIGATION.findall(text)) >= 5:
+        reason, score = "the answer is navigation text", 1
+    elif _PROMOTION.search(text):
+        reason, score = "the answer contains promotional text", 1
+    elif len(_FORUM.findall(text)) >= 2:
+        reason, score = "the answer looks like forum chatter", 1
+    elif not instruction.strip():
+        reason, score = "there is no instruction to answer", 2
+    else:
+        reason, score = "the answer is self-contained and on one topic", 5
+    return f"Proxy curator, not a model: {reason}.\nScore: {score}"

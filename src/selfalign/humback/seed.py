@@ -1,0 +1,82 @@
+"""Seed pairs: first turns of OpenAssistant (oasst1) trees, or plain pairs.
+
+From ``*.trees.jsonl`` only the root prompter message and its rank-0
+assistant reply count: later turns and assistant-to-prompter pairs never do.
+Both sides must be English and longer than 5 words; the best ``seed_size``
+pairs by summed quality label are kept.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from selfalign.records import DataError, parse_json_records
+
+
+def _quality(message: dict) -> float:
+    label = (message.get("labels") or {}).get("quality") or {}
+    return float(label.get("value") or 0.0)
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+def first_turn_pair(tree: dict, min_words: int = 6) -> dict | None:
+    """The (instruction, response, quality) of a tree's first turn, or None."""
+    root = tree.get("prompt") or {}
+    if root.get("role") != "prompter" or root.get("lang") != "en" or root.get("deleted"):
+        return None
+    replies = [
+        r
+        for r in root.get("replies") or []
+        if r.get("role") == "assistant" and r.get("rank") == 0 and not r.get("deleted")
+    ]
+    if not replies:
+        return None
+    reply = replies[0]
+    if reply.get("lang", "en") != "en":
+        return None
+    if _words(root["text"]) < min_words or _words(reply["text"]) < min_words:
+        return None
+    return {
+        "instruction": root["text"].strip(),
+        "response": reply["text"].strip(),
+        "quality": _quality(root) + _quality(reply),
+    }
+
+
+def load_oasst_seed(path: str | Path, seed_size: int) -> list[dict]:
+    """The ``seed_size`` best first-turn pairs of an oasst ``*.trees.jsonl`` file."""
+    pairs = []
+    for item in parse_json_records(path):
+        if not isinstance(item.value, dict) or "prompt" not in item.value:
+            raise DataError(f"{path}:{item.line}: not an oasst message tree (no 'prompt')")
+        pair = first_turn_pair(item.value)
+        if pair:
+            pairs.append(pair)
+    pairs.sort(key=lambda p: -p["quality"])  # stable: ties keep file order
+    return [{"id": f"seed-{i:05d}", **p} for i, p in enumerate(pairs[:seed_size])]
+
+
+def load_pairs(path: str | Path) -> list[dict]:
+    """Plain ``{"instruction", "response"}`` JSON Lines; errors name file and line."""
+    pairs = []
+    for index, item in enumerate(parse_json_records(path)):
+        record = item.value
+        where = f"{path}:{item.line}: record {index}"
+        if not isinstance(record, dict):
+            raise DataError(f"{where}: expected a JSON object")
+        for key in ("instruction", "response"):
+            if not isinstance(record.get(key), str) or not record[key].strip():
+                raise DataError(f"{where}: field '{key}' must be a non-empty string")
+        pairs.append(
+            {
+                "id": str(record.get("id", f"seed-{index:05d}")),
+                "instruction": record["instruction"],
+                "response": record["response"],
+            }
+        )
+    if not pairs:
+        raise DataError(f"{path}: no seed pairs")
+    return pairs

@@ -1,0 +1,271 @@
+"""Humback's parts: seed and web-text readers, filters, tags, prompts, scores, shards."""
+
+import json
+import re
+
+import pytest
+
+from selfalign.humback import (
+    AUGMENTED_TAG,
+    BACKWARD_INSTRUCTION,
+    SEED_TAG,
+    backward_record,
+    forward_record,
+)
+from selfalign.humback.curation import (
+    curated,
+    curation_prompt,
+    parse_curation_score,
+    proxy_curation_reply,
+    score_histogram,
+)
+from selfalign.humback.demo import generate_web_text
+from selfalign.humback.seed import load_oasst_seed, load_pairs
+from selfalign.humback.shards import merge, shard
+from selfalign.humback.unlabelled import read_web_text, select_unlabelled
+from selfalign.modeling import load_tokenizer
+from selfalign.prompts import alpaca_prompt
+from selfalign.records import DataError
+from selfalign.sft import IGNORE_INDEX, encode_example
+
+LONG_Q = "How do I keep my sourdough starter alive through a long holiday?"
+LONG_A = "Feed it, refrigerate it, and feed it again when you return; it will recover in a day."
+
+
+def message(role, text, *, lang="en", rank=None, quality=0.5, replies=(), deleted=False):
+    return {
+        "role": role,
+        "text": text,
+        "lang": lang,
+        "rank": rank,
+        "deleted": deleted,
+        "labels": {"quality": {"value": quality, "count": 3}},
+        "replies": list(replies),
+    }
+
+
+def tree(root):
+    return {"message_tree_id": "t", "prompt": root}
+
+
+def test_oasst_keeps_first_turns_only_best_first(tmp_path):
+    later_turn = message(
+        "prompter",
+        "And what if the starter smells of acetone already?",
+        replies=[
+            message("assistant", "Then feed it twice a day for a while.", rank=0, quality=1.0)
+        ],
+    )
+    trees = [
+        # a good first turn, with a later turn and a worse reply that must not count
+        tree(
+            message(
+                "prompter",
+                LONG_Q,
+                quality=0.4,
+                replies=[
+                    message("assistant", LONG_A, rank=0, quality=0.6, replies=[later_turn]),
+                    message(
+                        "assistant",
+                        "Just buy a new one at the shop tomorrow morning.",
+                        rank=1,
+                        quality=0.9,
+                    ),
+                ],
+            )
+        ),
+        # a better first turn
+        tree(
+            message(
+                "prompter",
+                "Explain in simple words why the sky looks blue at noon.",
+                quality=0.9,
+                replies=[
+                    message(
+                        "assistant",
+                        "Air scatters blue light more than red light, so blue reaches you from "
+                        "every direction.",
+                        rank=0,
+                        quality=0.9,
+                    )
+                ],
+            )
+        ),
+        tree(
+            message(
+                "prompter",
+                "Wie backe ich ein gutes Brot zu Hause im Ofen?",
+                lang="de",
+                replies=[
+                    message(
+                        "assistant", "Mit Geduld und einem heissen Ofen, immer.", rank=0, lang="de"
+                    )
+                ],
+            )
+        ),
+        tree(message("prompter", "Too short.", replies=[message("assistant", LONG_A, rank=0)])),
+        # an assistant message at the root: no prompter -> assistant pair
+        tree(message("assistant", LONG_A, rank=0, replies=[message("prompter", LONG_Q)])),
+        tree(
+            message(
+                "prompter", LONG_Q, replies=[message("assistant", LONG_A, rank=0, deleted=True)]
+            )
+        ),
+    ]
+    path = tmp_path / "oasst.trees.jsonl"
+    path.write_text("".join(json.dumps(t) + "\n" for t in trees))
+    pairs = load_oasst_seed(path, seed_size=10)
+    assert [p["instruction"][:7] for p in pairs] == ["Explain", "How do "]
+    assert pairs[1]["response"] == LONG_A
+    assert pairs[0]["quality"] == pytest.approx(1.8)
+    assert len(load_oasst_seed(path, seed_size=1)) == 1
+
+
+def test_plain_seed_pairs_name_the_missing_field(tmp_path):
+    path = tmp_path / "seed.jsonl"
+    path.write_text('{"instruction": "a", "response": "b"}\n{"instruction": "c"}\n')
+    with pytest.raises(DataError, match=r"seed.jsonl:2: record 1: field 'response'"):
+        load_pairs(path)
+
+
+def test_unlabelled_filters_length_duplicates_and_near_duplicates(tmp_path):
+    page = "A long and self-contained explanation of how tides follow the moon. " * 12
+    texts = [
+        page,
+        page,
+        page.replace("moon.", "moon!", 1),
+        "too short",
+        "x" * 5000,
+        "An unrelated page about baking bread in a stone oven, step by step. " * 12,
+    ]
+    records, counts = select_unlabelled(
+        texts, min_chars=600, max_chars=3000, near_duplicate_threshold=0.9, size=10, seed=0
+    )
+    assert counts == {
+        "read": 6,
+        "outside_length_range": 2,
+        "exact_duplicates": 1,
+        "near_duplicates": 1,
+        "sampled": 2,
+    }
+    assert [r["text"][:6] for r in records] == ["A long", "An unr"]
+    again, _ = select_unlabelled(
+        texts * 3, min_chars=600, max_chars=3000, near_duplicate_threshold=0.9, size=1, seed=4
+    )
+    assert (
+        again
+        == select_unlabelled(
+            texts * 3, min_chars=600, max_chars=3000, near_duplicate_threshold=0.9, size=1, seed=4
+        )[0]
+    )
+    empty = tmp_path / "web.jsonl"
+    empty.write_text("")
+    with pytest.raises(DataError, match="the unlabelled pool is empty"):
+        read_web_text(empty)
+
+
+def test_web_text_reads_content_fields_and_plain_lines(tmp_path):
+    jsonl = tmp_path / "web.jsonl"
+    jsonl.write_text(json.dumps({"content": "one page", "url": "u"}) + "\n")
+    lines = tmp_path / "web.txt"
+    lines.write_text("first page\n\nsecond page\n")
+    assert read_web_text(jsonl) == ["one page"]
+    assert read_web_text(lines) == ["first page", "second page"]
+
+
+# The two regexes of the unofficial implementation, for comparison.
+FIRST_MATCH = re.compile(r"Score:\s*(\d+)")
+ANCHORED_AT_END = re.compile(r"Score:\s*(\d+)\s*$")
+
+
+@pytest.mark.parametrize(
+    ("reply", "ours", "first_match", "anchored"),
+    [
+        ("Reasoning... Score: 4", 4, 4, 4),
+        ("A Score: 2 would be unfair here.\nScore: 5", 5, 2, 5),
+        ("Score: 5\n\nI hope this helps!", 5, 5, None),
+        ("**Score:** 4", 4, None, None),
+        ("score : 3/5", 3, None, None),
+        ("Score: 10502", None, 10502, 10502),
+        ("Score: 4.5", None, 4, None),
+        ("Score: 0", None, 0, 0),
+        ("No score at all.", None, None, None),
+    ],
+)
+def test_curation_score_is_the_last_whole_score_from_1_to_5(reply, ours, first_match, anchored):
+    assert parse_curation_score(reply) == ours
+    found = FIRST_MATCH.search(reply)
+    assert (int(found.group(1)) if found else None) == first_match
+    found = ANCHORED_AT_END.search(reply)
+    assert (int(found.group(1)) if found else None) == anchored
+
+
+def test_score_histogram_counts_unparsed():
+    assert score_histogram([5, 5, 1, None, 3]) == {
+        "1": 1,
+        "2": 0,
+        "3": 1,
+        "4": 0,
+        "5": 2,
+        "unparsed": 1,
+    }
+
+
+def test_curated_set_applies_threshold_and_instruction_length():
+    pairs = [
+        {"instruction": "Explain the tides.", "score": 5},
+        {"instruction": "Explain the tides again.", "score": 4},
+        {"instruction": "Hi", "score": 5},
+        {"instruction": "x" * 801, "score": 5},
+        {"instruction": "Unparsed reply here", "score": None},
+    ]
+    kept = curated(pairs, threshold=5, min_chars=10, max_chars=800)
+    assert [p["instruction"] for p in kept] == ["Explain the tides."]
+    assert len(curated(pairs, threshold=4, min_chars=10, max_chars=800)) == 2
+    with pytest.raises(ValueError, match="from 1 to 5"):
+        curated(pairs, threshold=6, min_chars=10, max_chars=800)
+
+
+def test_curation_prompt_ends_with_instruction_then_text():
+    prompt = curation_prompt("Explain tides.", "Tides follow the moon.")
+    assert prompt.startswith("Below is an instruction from an user and a candidate answer.")
+    assert prompt.endswith(
+        'write "Score: <rating>" in the last line.\n\nExplain tides.\nTides follow the moon.'
+    )
+
+
+def test_tags_and_backward_loss(tiny_model_dir):
+    seed = forward_record("Explain tides.", "Tides follow the moon.", augmented=False)
+    web = forward_record("Explain tides.", "Tides follow the moon.", augmented=True)
+    assert alpaca_prompt(seed).startswith(SEED_TAG + "\n\n")
+    assert alpaca_prompt(web).startswith(AUGMENTED_TAG + "\n\n")
+    backward = backward_record("Explain tides.", "Tides follow the moon.")
+    assert backward["instruction"] == BACKWARD_INSTRUCTION
+    assert "Tides follow the moon." in alpaca_prompt(backward)
+    tokenizer = load_tokenizer(tiny_model_dir)
+    example = encode_example(tokenizer, backward, max_length=512)
+    target = [t for t in example["labels"] if t != IGNORE_INDEX][:-1]  # without EOS
+    assert tokenizer.decode(target) == "Explain tides."
+
+
+def test_proxy_curator_rejects_the_junk_the_rubric_names():
+    pages = {
+        text: proxy_curation_reply("Explain this page.", text)
+        for text in (d["content"] for d in generate_web_text(60, seed=3))
+    }
+    scores = {text: parse_curation_score(reply) for text, reply in pages.items()}
+    assert all(r.startswith("Proxy curator, not a model") for r in pages.values())
+    assert all(scores[t] == 1 for t in scores if t.count("|") >= 5 or "Buy now" in t)
+    assert any(s == 5 for s in scores.values())
+    assert parse_curation_score(proxy_curation_reply("", "A clean page.")) == 2
+
+
+def test_shards_cover_every_record_once_and_merge_in_order():
+    items = [{"id": str(i)} for i in range(11)]
+    parts = [shard(items, i, 4) for i in range(4)]
+    assert [len(p) for p in parts] == [2, 3, 3, 3]
+    assert merge(parts) == items
+    with pytest.raises(ValueError, match="overlap"):
+        merge([parts[0], parts[0]])
+    with pytest.raises(ValueError, match="does not exist"):
+        shard(items, 4, 4)

@@ -1,0 +1,120 @@
+"""The Humback stages, and DiverseEvol on their curated set, run with Snakemake's CLI."""
+
+import json
+
+import pytest
+from conftest import TINY_CONFIG, run_snakemake, write_config
+
+from selfalign.jsonl import read_jsonl
+from selfalign.modeling import load_causal_lm
+
+HUMBACK = {
+    "model": "tiny",
+    "seed_data": {"generate": {"n_records": 30}},
+    "unlabelled": {"generate": {"n_documents": 60}, "min_chars": 150, "size": 24},
+    "generation": {"batch_size": 12},
+    "augment": {"shards": 2, "max_new_tokens": 8},
+    "curate": {"scorer": "proxy", "threshold": 5},
+    "n_iterations": 2,
+    "max_length": 256,
+    "training": {"num_train_epochs": 1, "learning_rate": 3e-3, "per_device_train_batch_size": 8},
+}
+
+
+def humback_config(**changes):
+    humback = {**HUMBACK, **changes}
+    return {
+        "models": TINY_CONFIG["models"],
+        "datasets": {
+            "demo": TINY_CONFIG["datasets"]["demo"],
+            "curated": {"humback": {"run": "hb", "iteration": 1}},
+        },
+        "humback": {"hb": humback},
+        "diverse_evol": {
+            **TINY_CONFIG["diverse_evol"],
+            "init_label_num": 4,
+            "n_round": 1,
+            "n_query": 4,
+            "max_length": 256,
+        },
+        "runs": {"kc_hb": {"dataset": "curated", "model": "tiny", "strategy": "kcenter"}},
+    }
+
+
+@pytest.fixture(scope="module")
+def humback_run(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("humback")
+    write_config(workdir, humback_config())
+    run_snakemake(workdir)
+    return workdir / "results"
+
+
+def test_every_stage_leaves_its_file(humback_run):
+    stage = humback_run / "hb" / "humback"
+    seed = read_jsonl(stage / "seed.jsonl")
+    texts = read_jsonl(stage / "unlabelled.jsonl")
+    assert len(seed) == 30 and len(texts) <= 24
+    counts = json.loads((stage / "unlabelled_counts.json").read_text())
+    assert counts["exact_duplicates"] > 0 and counts["sampled"] == len(texts)
+    shards = [read_jsonl(stage / "augmented" / f"shard_{i}_of_2.jsonl") for i in range(2)]
+    augmented = read_jsonl(stage / "augmented.jsonl")
+    assert augmented == shards[0] + shards[1]
+    assert [a["id"] for a in augmented] == [t["id"] for t in texts]
+    assert [a["response"] for a in augmented] == [t["text"] for t in texts]
+    for t in (1, 2):
+        scored = read_jsonl(stage / f"curation_{t}.jsonl")
+        kept = read_jsonl(stage / f"curated_{t}.jsonl")
+        assert len(scored) == len(augmented)
+        assert {k["id"] for k in kept} <= {s["id"] for s in scored if s["score"] == 5}
+        header, row = (stage / f"curation_{t}_scores.tsv").read_text().splitlines()
+        assert header.split("\t") == ["1", "2", "3", "4", "5", "unparsed", "kept", "pairs"]
+        assert row.split("\t")[-2:] == [str(len(kept)), str(len(scored))]
+    training = json.loads((stage / "train_M1.json").read_text())
+    curated = read_jsonl(stage / "curated_1.jsonl")
+    tags = [r["system"] for r in training]
+    assert tags.count("Answer in the style of an AI Assistant.") == len(seed)
+    assert tags.count("Answer with knowledge from web search.") == len(curated)
+    for model in ("backward", "M0", "M1", "M2"):
+        load_causal_lm(stage / model)
+
+
+def test_diverseevol_selects_from_the_curated_set(humback_run):
+    curated = {r["id"] for r in read_jsonl(humback_run / "hb/humback/curated_1.jsonl")}
+    labeled = json.loads((humback_run / "kc_hb/data/rd_1_labeled.json").read_text())
+    unlabeled = json.loads((humback_run / "kc_hb/data/rd_1_unlabeled.json").read_text())
+    assert len(labeled) == 8
+    assert {r["id"] for r in labeled} | {r["id"] for r in unlabeled} == curated
+
+
+BAD = {  # the change, the error, the stage output that must not appear
+    "threshold outside 1 to 5": (
+        {"curate": {"scorer": "proxy", "threshold": 7}},
+        "invalid config: humback.hb.curate.threshold: 7 is greater than the maximum of 5",
+        "results",
+    ),
+    "seed pairs without a response": (
+        {"seed_data": {"path": "seed.jsonl"}},
+        "seed.jsonl:2: record 1: field 'response' must be a non-empty string",
+        "results/hb/humback/seed.jsonl",
+    ),
+    "empty unlabelled pool": (
+        {"unlabelled": {"path": "web.jsonl"}},
+        "web.jsonl: the unlabelled pool is empty",
+        "results/hb/humback/unlabelled.jsonl",
+    ),
+}
+
+
+@pytest.mark.parametrize(("change", "message", "absent"), BAD.values(), ids=BAD)
+def test_bad_humback_input_is_named_and_nothing_is_written(tmp_path, change, message, absent):
+    (tmp_path / "seed.jsonl").write_text(
+        '{"instruction": "a", "response": "b"}\n{"instruction": "c"}\n'
+    )
+    (tmp_path / "web.jsonl").write_text("")
+    config = humback_config(**change)
+    config["runs"] = {}
+    write_config(tmp_path, config)
+    result = run_snakemake(tmp_path, "--until", "humback_seed", "humback_unlabelled", check=False)
+    assert result.returncode != 0
+    assert message in result.stdout + result.stderr
+    assert not (tmp_path / absent).exists()

@@ -1,0 +1,37 @@
+"""Stage 4, one shard: the backward model writes an instruction for each text."""
+
+import torch
+
+from selfalign.generation import Sampling, get_backend
+from selfalign.humback import BACKWARD_INSTRUCTION
+from selfalign.humback.shards import shard
+from selfalign.jsonl import read_jsonl, write_jsonl
+from selfalign.logs import log_to
+
+log_to(snakemake.log[0])
+torch.set_num_threads(snakemake.threads)
+settings, sampling = snakemake.params.generation, snakemake.params.sampling
+texts = shard(
+    read_jsonl(snakemake.input.texts),
+    int(snakemake.wildcards.shard),
+    int(snakemake.wildcards.shards),
+)
+instructions = get_backend(settings["backend"])(
+    snakemake.input.model,
+    [{"instruction": BACKWARD_INSTRUCTION, "input": t["text"]} for t in texts],
+    Sampling(
+        max_new_tokens=sampling["max_new_tokens"],
+        temperature=sampling["temperature"],
+        top_p=sampling["top_p"],
+        seed=settings["seed"],
+    ),
+    batch_size=settings["batch_size"],
+    dtype=settings["dtype"],
+)
+write_jsonl(
+    [
+        {"id": t["id"], "instruction": i, "response": t["text"]}
+        for t, i in zip(texts, instructions, strict=True)
+    ],
+    snakemake.output[0],
+)

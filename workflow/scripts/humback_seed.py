@@ -1,0 +1,19 @@
+"""Stage 1: seed pairs from oasst1 trees, plain pairs, or the demo generator."""
+
+import logging
+
+from selfalign.humback.demo import generate_seed_pairs
+from selfalign.humback.seed import load_oasst_seed, load_pairs
+from selfalign.jsonl import write_jsonl
+from selfalign.logs import log_to
+
+log_to(snakemake.log[0])
+spec = snakemake.params.spec
+if "oasst" in spec:
+    pairs = load_oasst_seed(spec["oasst"], spec["seed_size"])
+elif "path" in spec:
+    pairs = load_pairs(spec["path"])
+else:
+    pairs = generate_seed_pairs(spec["generate"]["n_records"], spec["generate"]["seed"])
+write_jsonl(pairs, snakemake.output[0])
+logging.info("%d seed pairs", len(pairs))

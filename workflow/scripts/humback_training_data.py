@@ -1,0 +1,24 @@
+"""Training records: backward (text -> instruction), M0 (seed), M_t (seed + A_t), tagged."""
+
+import logging
+
+from selfalign.files import write_json
+from selfalign.humback import backward_record, forward_record
+from selfalign.jsonl import read_jsonl
+from selfalign.logs import log_to
+
+log_to(snakemake.log[0])
+seed = read_jsonl(snakemake.input.seed)
+if snakemake.wildcards.hbmodel == "backward":
+    records = [backward_record(p["instruction"], p["response"]) for p in seed]
+else:
+    records = [forward_record(p["instruction"], p["response"], augmented=False) for p in seed]
+    path = snakemake.input.get("curated")  # M_t, t >= 1: seed + A_t
+    if path:
+        curated = read_jsonl(path)
+        records += [
+            forward_record(p["instruction"], p["response"], augmented=True) for p in curated
+        ]
+        logging.info("%d seed + %d curated pairs", len(seed), len(curated))
+write_json(records, snakemake.output[0])
+logging.info("%d training records for %s", len(records), snakemake.wildcards.hbmodel)

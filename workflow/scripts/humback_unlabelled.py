@@ -1,0 +1,30 @@
+"""Stage 2: unlabelled segments, filtered by length and (near) duplicates, sampled."""
+
+import json
+import logging
+
+from selfalign.files import atomic_output
+from selfalign.humback.demo import generate_web_text
+from selfalign.humback.unlabelled import read_web_text, select_unlabelled
+from selfalign.jsonl import write_jsonl
+from selfalign.logs import log_to
+
+log_to(snakemake.log[0])
+spec = snakemake.params.spec
+if "path" in spec:
+    texts = read_web_text(spec["path"])
+else:
+    generated = generate_web_text(spec["generate"]["n_documents"], spec["generate"]["seed"])
+    texts = [d["content"] for d in generated]
+records, counts = select_unlabelled(
+    texts,
+    min_chars=spec["min_chars"],
+    max_chars=spec["max_chars"],
+    near_duplicate_threshold=spec["near_duplicate_threshold"],
+    size=spec["size"],
+    seed=spec["seed"],
+)
+logging.info("unlabelled text: %s", counts)
+write_jsonl(records, snakemake.output.texts)
+with atomic_output(snakemake.output.counts) as tmp:
+    tmp.write_text(json.dumps(counts, indent=1) + "\n")
