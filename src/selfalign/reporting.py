@@ -9,6 +9,11 @@ import pandas as pd
 FIXED_COLUMNS = ["round", "labeled", "added", "categories"]
 
 
+def read_tables(names: list[str], paths: list[str]) -> dict[str, pd.DataFrame]:
+    """TSV tables by name (one per run), in the given order."""
+    return {name: pd.read_csv(path, sep="\t") for name, path in zip(names, paths, strict=True)}
+
+
 def selection_table(rounds: list[list[dict]]) -> pd.DataFrame:
     """One row per round: sizes and, where records have one, counts per category."""
     rows = []

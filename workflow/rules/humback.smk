@@ -55,7 +55,7 @@ rule humback_finetune:
     params:
         base=lambda w: model_path(HUMBACK[w.hb]["model"]),
         training=lambda w: HUMBACK[w.hb]["training"],
-        small_data=lambda w: HUMBACK[w.hb].get("small_data"),
+        small_data=lambda w: HUMBACK[w.hb]["small_data"],
         model_config=lambda w: HUMBACK[w.hb]["model_config"],
         max_length=lambda w: HUMBACK[w.hb]["max_length"],
         dtype=lambda w: HUMBACK[w.hb]["dtype"],
