@@ -111,3 +111,32 @@ def test_next_round_refuses_sets_that_do_not_split_the_pool():
         next_round(pool, labeled, unlabeled[1:], strategy="random", n_query=2, seed=0, rnd=1)
     with pytest.raises(ValueError, match="needs one embedding per pool record"):
         next_round(pool, labeled, unlabeled, strategy="kcenter", n_query=2, seed=0, rnd=1)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "bfloat16", "float16"])
+def test_kcenter_storage_dtypes_chunking_and_pruning_agree_with_the_reference(dtype):
+    import torch
+
+    rng = np.random.default_rng(11)
+    points, _ = clustered(rng, 400, 12, 9)
+    stored = torch.from_numpy(points).to(getattr(torch, dtype))
+    exact = stored.to(torch.float64).numpy()  # the reference sees the stored values
+    labeled, candidates = np.arange(5), np.arange(5, 400)
+    expected = reference_kcenter(exact, labeled.tolist(), candidates.tolist(), 30)
+    for prune in (True, False):
+        got = greedy_kcenter(stored, labeled, candidates, 30, chunk_rows=37, prune=prune)
+        assert got == expected
+
+
+def test_pruning_reads_far_less_than_a_pass_per_pick_on_clusters():
+    from selfalign.selection.kcenter import KCenterStats
+
+    rng = np.random.default_rng(2)
+    points, _ = clustered(rng, 3000, 32, 40)
+    labeled, candidates = np.arange(20), np.arange(20, 3000)
+    pruned, full = KCenterStats(), KCenterStats()
+    a = greedy_kcenter(points, labeled, candidates, 100, stats=pruned)
+    b = greedy_kcenter(points, labeled, candidates, 100, prune=False, stats=full)
+    assert a == b
+    assert full.rows_read == 101 * len(points)  # the fold-in, then one pass a pick
+    assert pruned.rows_read * 3 < full.rows_read

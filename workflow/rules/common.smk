@@ -121,7 +121,7 @@ def run_judgments(wildcards):
 
 
 def evaluation_targets():
-    if not EVALUATION:
+    if not EVALUATION or not RUNS:
         return []
     targets = [f"results/{run}/diversity/vendi.tsv" for run in RUNS]
     targets += [

@@ -28,11 +28,24 @@ def generate(
     batch_size: int,
     dtype: str,
 ) -> list[str]:
+    tokenizer = load_tokenizer(model_path)
+    model = load_causal_lm(model_path, dtype).to(best_device()).eval()
+    return generate_with(model, tokenizer, records, sampling, batch_size=batch_size)
+
+
+def generate_with(
+    model,
+    tokenizer,
+    records: list[dict],
+    sampling: Sampling,
+    *,
+    batch_size: int,
+    progress: bool = True,
+) -> list[str]:
+    """Answers of a loaded model, in record order."""
     import torch
 
     torch.manual_seed(sampling.seed)
-    tokenizer = load_tokenizer(model_path)
-    model = load_causal_lm(model_path, dtype).to(best_device()).eval()
     prompts = [prompt_ids(tokenizer, r) for r in records]
     answers: list[str] = [""] * len(records)
     options = {
@@ -45,7 +58,9 @@ def generate(
         options.update(temperature=sampling.temperature, top_p=sampling.top_p)
     batches = length_sorted_batches([len(p) for p in prompts], batch_size)
     with torch.inference_mode():
-        for batch in tqdm(batches, desc="generating", unit="batch", mininterval=5):
+        for batch in tqdm(
+            batches, desc="generating", unit="batch", mininterval=5, disable=not progress
+        ):
             ids, mask = _left_pad([prompts[i] for i in batch], tokenizer.pad_token_id)
             out = model.generate(
                 input_ids=ids.to(model.device), attention_mask=mask.to(model.device), **options
