@@ -53,6 +53,7 @@ def main() -> None:
     parser.add_argument("--max-length", type=int, default=512)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--data", type=Path, default=ALPACA)
+    parser.add_argument("--save", type=Path, help="also save the float32 embeddings here (.npy)")
     args = parser.parse_args()
     if not args.data.is_file():
         raise SystemExit(f"{args.data} is not there; pass --data with an Alpaca JSON file")
@@ -95,6 +96,8 @@ def main() -> None:
                 progress=False,
             )
             seconds = time.perf_counter() - start
+            if args.save and dtype == "float32":
+                np.save(args.save, ours)
             cos = (ours * reference).sum(1) / (
                 np.linalg.norm(ours, axis=1) * np.linalg.norm(reference, axis=1)
             )

@@ -10,8 +10,11 @@ center c when d(c, a) >= 2r (triangle inequality), so only candidates with
 d(c, a) < 2r are re-measured. On clustered embeddings that is a small
 fraction; on unclustered data the pick falls back to one contiguous pass.
 
-Squared distances come from norms and dot products in float32, clamped at 0.
-Ties go to the lowest candidate position. Storage may be float32, bfloat16 or
+Squared distances come from norms and dot products in float32, clamped at 0;
+the few candidates within a relative 1e-4 of the largest gap are re-measured
+against every chosen point in float64 before a pick, so float32 rounding never
+decides between near-ties (high-dimensional distances concentrate, so near-ties
+are common). Ties go to the lowest row index. Storage may be float32, bfloat16 or
 float16, on the CPU or a GPU; with ``device`` set, a pool in host memory is
 streamed to that device in chunks.
 """
@@ -26,6 +29,7 @@ from tqdm.auto import tqdm
 from selfalign.selection import Query, register
 
 PRUNE_MARGIN = 1e-4  # relative slack so rounding never prunes a point that could move
+TIE_WINDOW = 1e-4  # candidates this close to the largest gap are re-measured in float64
 FULL_PASS_FRACTION = 0.5  # above this share of candidates, a contiguous pass is cheaper
 
 
@@ -79,7 +83,7 @@ def greedy_kcenter(
     sq_norms = torch.empty(m, device=device)
     for start, end in _chunks(m, chunk_rows):
         block = rows(start, end)
-        sq_norms[start:end] = (block * block).sum(1)
+        sq_norms[start:end] = torch.einsum("ij,ij->i", block, block)
     stats.rows_read -= m  # norms are part of setting up, not of a pass per pick
 
     # every chosen point, labeled ones first, with its squared norm
@@ -87,7 +91,7 @@ def greedy_kcenter(
     center_norms = torch.empty(len(labeled) + n, device=device)
     for start, end in _chunks(len(labeled), 1024):
         block = x[labeled[start:end].to(x.device)].to(device=device, dtype=torch.float32)
-        centers[start:end], center_norms[start:end] = block, (block * block).sum(1)
+        centers[start:end], center_norms[start:end] = block, torch.einsum("ij,ij->i", block, block)
     k = len(labeled)
     nearest = torch.full((m,), float("inf"), device=device)
     owner = torch.full((m,), -1, dtype=torch.long, device=device)  # row of centers
@@ -95,7 +99,7 @@ def greedy_kcenter(
         for c_start, c_end in _chunks(k, 1024):
             block_centers, c_norms = centers[c_start:c_end], center_norms[c_start:c_end]
             for start, end in _chunks(m, chunk_rows):
-                d2 = sq_norms[start:end, None] - 2 * rows(start, end) @ block_centers.T + c_norms
+                d2 = sq_norms[start:end, None] - 2 * (rows(start, end) @ block_centers.T) + c_norms
                 best, arg = d2.clamp_min_(0).min(1)
                 closer = best < nearest[start:end]
                 nearest[start:end] = torch.where(closer, best, nearest[start:end])
@@ -104,15 +108,27 @@ def greedy_kcenter(
     eligible[candidates.to(device)] = True
     nearest[~eligible] = -1.0  # labeled or excluded: never picked, never re-measured
 
+    def exact_argmax() -> int:
+        best = int(torch.argmax(nearest))
+        if not k:
+            return best
+        close = (nearest >= nearest[best] * (1 - TIE_WINDOW)).nonzero().squeeze(1)
+        if len(close) == 1:
+            return best
+        rows64 = points[close.to(points.device)].to(device=device, dtype=torch.float64)
+        chosen64 = centers[:k].double()
+        gaps = torch.cdist(rows64, chosen64).min(1).values
+        return int(close[int(torch.argmax(gaps))])
+
     picks: list[int] = []
     for _ in tqdm(range(n), desc="k-center", unit="pick", disable=not progress, mininterval=5):
-        best = int(torch.argmax(nearest))
+        best = exact_argmax()
         picks.append(best)
         stats.picks += 1
         c = points[best].to(device=device, dtype=torch.float32)
         c_norm = float((c * c).sum())
         if prune and k:
-            to_owner = center_norms[:k] - 2 * centers[:k] @ c + c_norm  # d(c, a)^2
+            to_owner = center_norms[:k] - 2 * (centers[:k] @ c) + c_norm  # d(c, a)^2
             bound = to_owner.clamp_min(0)[owner.clamp_min(0)]
             # d(c, a) < 2r  <=>  d(c, a)^2 < 4 r^2; unassigned points (owner -1) always count
             active = (bound < 4 * nearest * (1 + PRUNE_MARGIN) + 1e-12) | (owner < 0)
@@ -123,7 +139,7 @@ def greedy_kcenter(
         if todo is None or len(todo) > FULL_PASS_FRACTION * m:
             stats.full_passes += 1
             for start, end in _chunks(m, chunk_rows):
-                d2 = (sq_norms[start:end] - 2 * rows(start, end) @ c + c_norm).clamp_min_(0)
+                d2 = (sq_norms[start:end] - 2 * (rows(start, end) @ c) + c_norm).clamp_min_(0)
                 closer = d2 < nearest[start:end]
                 nearest[start:end] = torch.where(closer, d2, nearest[start:end])
                 owner[start:end] = torch.where(closer, k, owner[start:end])
@@ -132,7 +148,7 @@ def greedy_kcenter(
                 idx = todo[start:end]
                 stats.rows_read += len(idx)
                 block = points[idx.to(points.device)].to(device=device, dtype=torch.float32)
-                d2 = (sq_norms[idx] - 2 * block @ c + c_norm).clamp_min_(0)
+                d2 = (sq_norms[idx] - 2 * (block @ c) + c_norm).clamp_min_(0)
                 closer = d2 < nearest[idx]
                 nearest[idx] = torch.where(closer, d2, nearest[idx])
                 owner[idx] = torch.where(closer, k, owner[idx])
