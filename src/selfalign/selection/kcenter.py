@@ -76,9 +76,21 @@ def greedy_kcenter(
     stats = stats if stats is not None else KCenterStats()
     points, m = x, len(x)  # every row is measured; non-candidates are masked out
 
+    # rows already float32 where they are used are read in place; others are converted
+    # into one reused buffer, so that no pick allocates chunk-sized memory
+    in_place = points.dtype == torch.float32 and points.device == device
+    buffer = None if in_place else torch.empty((chunk_rows, x.shape[1]), device=device)
+
     def rows(start: int, end: int):
         stats.rows_read += end - start
-        return points[start:end].to(device=device, dtype=torch.float32, non_blocking=True)
+        if in_place:
+            return points[start:end]
+        return buffer[: end - start].copy_(points[start:end], non_blocking=True)
+
+    def gather(idx):
+        stats.rows_read += len(idx)
+        picked = points.index_select(0, idx.to(points.device))
+        return picked if in_place else buffer[: len(idx)].copy_(picked, non_blocking=True)
 
     sq_norms = torch.empty(m, device=device)
     for start, end in _chunks(m, chunk_rows):
@@ -88,10 +100,13 @@ def greedy_kcenter(
 
     # every chosen point, labeled ones first, with its squared norm
     centers = torch.empty((len(labeled) + n, x.shape[1]), device=device)
+    centers64 = torch.empty((len(labeled) + n, x.shape[1]), device=device, dtype=torch.float64)
     center_norms = torch.empty(len(labeled) + n, device=device)
     for start, end in _chunks(len(labeled), 1024):
-        block = x[labeled[start:end].to(x.device)].to(device=device, dtype=torch.float32)
-        centers[start:end], center_norms[start:end] = block, torch.einsum("ij,ij->i", block, block)
+        block = x[labeled[start:end].to(x.device)].to(device=device, dtype=torch.float64)
+        centers64[start:end] = block
+        centers[start:end] = block.float()
+        center_norms[start:end] = torch.einsum("ij,ij->i", block, block).float()
     k = len(labeled)
     nearest = torch.full((m,), float("inf"), device=device)
     owner = torch.full((m,), -1, dtype=torch.long, device=device)  # row of centers
@@ -116,8 +131,7 @@ def greedy_kcenter(
         if len(close) == 1:
             return best
         rows64 = points[close.to(points.device)].to(device=device, dtype=torch.float64)
-        chosen64 = centers[:k].double()
-        gaps = torch.cdist(rows64, chosen64).min(1).values
+        gaps = torch.cdist(rows64, centers64[:k]).min(1).values
         return int(close[int(torch.argmax(gaps))])
 
     picks: list[int] = []
@@ -146,13 +160,11 @@ def greedy_kcenter(
         else:
             for start, end in _chunks(len(todo), chunk_rows):
                 idx = todo[start:end]
-                stats.rows_read += len(idx)
-                block = points[idx.to(points.device)].to(device=device, dtype=torch.float32)
-                d2 = (sq_norms[idx] - 2 * (block @ c) + c_norm).clamp_min_(0)
+                d2 = (sq_norms[idx] - 2 * (gather(idx) @ c) + c_norm).clamp_min_(0)
                 closer = d2 < nearest[idx]
                 nearest[idx] = torch.where(closer, d2, nearest[idx])
                 owner[idx] = torch.where(closer, k, owner[idx])
-        centers[k], center_norms[k] = c, c_norm
+        centers[k], centers64[k], center_norms[k] = c, c.double(), c_norm
         k += 1
         nearest[best] = -1.0  # picked: never again
     return picks
