@@ -169,15 +169,16 @@ def main() -> None:
         print(json.dumps(run_one(args)))
         return
     bandwidth = copy_bandwidth(args.threads)
-    print(
-        f"# {args.data}, n={args.n}, d={args.d}, {args.dtype}, {args.labeled} labeled, "
-        f"{args.picks} picks, {args.threads} threads; copy bandwidth {bandwidth:.1f} GB/s"
-    )
     results = []
     for method in args.methods.split(","):
         command = [sys.executable, __file__, *sys.argv[1:], "--method", method]
         out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
         results.append(json.loads(out.strip().splitlines()[-1]))
+    shape = results[0]
+    print(
+        f"# {args.data}, n={shape['n']}, d={shape['d']}, {shape['dtype']}, {args.labeled} labeled, "
+        f"{args.picks} picks, {args.threads} threads; copy bandwidth {bandwidth:.1f} GB/s"
+    )
     reference = results[0]["picks"]
     print(
         f"| method | seconds | extra peak MiB | rows read / (picks x n) | read GB/s | "
