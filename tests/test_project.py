@@ -11,11 +11,10 @@ from test_workflow import planned_jobs
 
 
 def test_code_is_formatted_and_lint_clean():
+    code = ["src", "tests", "workflow/scripts", "benchmarks"]
     ruff = [sys.executable, "-m", "ruff"]
-    subprocess.run([*ruff, "check", "src", "tests", "workflow/scripts"], cwd=REPO, check=True)
-    subprocess.run(
-        [*ruff, "format", "--check", "src", "tests", "workflow/scripts"], cwd=REPO, check=True
-    )
+    subprocess.run([*ruff, "check", *code], cwd=REPO, check=True)
+    subprocess.run([*ruff, "format", "--check", *code], cwd=REPO, check=True)
 
 
 def test_snakemake_lint_is_clean():
