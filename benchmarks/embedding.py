@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from demo_model import demo_model_settings
 
 from selfalign.embedding import embed_records, length_sorted_batches
 from selfalign.modeling import load_body, load_causal_lm, load_tokenizer
@@ -25,15 +26,6 @@ from selfalign.sft import encode_example
 from selfalign.tiny_model import build_tiny_model
 
 ALPACA = Path(__file__).resolve().parents[2] / "shared" / "data" / "alpaca_5000.json"
-DEMO_MODEL = {
-    "vocab_size": 1024,
-    "hidden_size": 64,
-    "intermediate_size": 172,
-    "num_hidden_layers": 2,
-    "num_attention_heads": 4,
-    "max_position_embeddings": 512,
-    "seed": 0,
-}  # config/config.yaml's model
 
 
 def original(model, tokenizer, records, max_length):
@@ -61,7 +53,7 @@ def main() -> None:
     for i, r in enumerate(records):
         r.setdefault("id", str(i))
     with tempfile.TemporaryDirectory() as folder:
-        build_tiny_model(records, folder, **DEMO_MODEL)
+        build_tiny_model(records, folder, **demo_model_settings())
         tokenizer = load_tokenizer(folder)
         lengths = [len(encode_example(tokenizer, r, args.max_length)["input_ids"]) for r in records]
         tokens = sum(lengths)

@@ -10,22 +10,13 @@ import tempfile
 import time
 
 import torch
+from demo_model import demo_model_settings
 
 from selfalign.demo_data import generate_demo_records
 from selfalign.generation import Sampling
 from selfalign.generation.transformers_backend import generate_with
 from selfalign.modeling import load_causal_lm, load_tokenizer
 from selfalign.tiny_model import build_tiny_model
-
-DEMO_MODEL = {
-    "vocab_size": 1024,
-    "hidden_size": 64,
-    "intermediate_size": 172,
-    "num_hidden_layers": 2,
-    "num_attention_heads": 4,
-    "max_position_embeddings": 512,
-    "seed": 0,
-}  # config/config.yaml's model
 
 
 def main() -> None:
@@ -36,7 +27,7 @@ def main() -> None:
     args = parser.parse_args()
     records = generate_demo_records(600 + args.prompts, seed=0)
     with tempfile.TemporaryDirectory() as folder:
-        build_tiny_model(records[:600], folder, **DEMO_MODEL)
+        build_tiny_model(records[:600], folder, **demo_model_settings())
         # larger random weights, so that answers depend on the prompt
         model = load_causal_lm(folder)
         torch.manual_seed(0)
