@@ -31,6 +31,7 @@ from selfalign.selection import Query, register
 PRUNE_MARGIN = 1e-4  # relative slack so rounding never prunes a point that could move
 TIE_WINDOW = 1e-4  # candidates this close to the largest gap are re-measured in float64
 FULL_PASS_FRACTION = 0.5  # above this share of candidates, a contiguous pass is cheaper
+GATHER_ROWS = 4096  # rows gathered at a time for a re-check
 
 
 @dataclass
@@ -87,15 +88,19 @@ def greedy_kcenter(
             return points[start:end]
         return buffer[: end - start].copy_(points[start:end], non_blocking=True)
 
+    # gathered rows land in reused buffers too: no pick allocates chunk-sized memory
+    gather_rows = min(chunk_rows, GATHER_ROWS)
+    gathered = torch.empty((gather_rows, x.shape[1]), dtype=points.dtype, device=points.device)
+
     def gather(idx):
         stats.rows_read += len(idx)
-        picked = points.index_select(0, idx.to(points.device))
+        picked = torch.index_select(points, 0, idx.to(points.device), out=gathered[: len(idx)])
         return picked if in_place else buffer[: len(idx)].copy_(picked, non_blocking=True)
 
     sq_norms = torch.empty(m, device=device)
     for start, end in _chunks(m, chunk_rows):
         block = rows(start, end)
-        sq_norms[start:end] = torch.einsum("ij,ij->i", block, block)
+        sq_norms[start:end] = torch.linalg.vector_norm(block, dim=1).square_()
     stats.rows_read -= m  # norms are part of setting up, not of a pass per pick
 
     # every chosen point, labeled ones first, with its squared norm
@@ -158,7 +163,7 @@ def greedy_kcenter(
                 nearest[start:end] = torch.where(closer, d2, nearest[start:end])
                 owner[start:end] = torch.where(closer, k, owner[start:end])
         else:
-            for start, end in _chunks(len(todo), chunk_rows):
+            for start, end in _chunks(len(todo), gather_rows):
                 idx = todo[start:end]
                 d2 = (sq_norms[idx] - 2 * (gather(idx) @ c) + c_norm).clamp_min_(0)
                 closer = d2 < nearest[idx]
