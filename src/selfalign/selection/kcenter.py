@@ -100,7 +100,8 @@ def greedy_kcenter(
     sq_norms = torch.empty(m, device=device)
     for start, end in _chunks(m, chunk_rows):
         block = rows(start, end)
-        sq_norms[start:end] = torch.linalg.vector_norm(block, dim=1).square_()
+        for s, e in _chunks(end - start, GATHER_ROWS):  # small pieces: small temporaries
+            sq_norms[start + s : start + e] = torch.einsum("ij,ij->i", block[s:e], block[s:e])
     stats.rows_read -= m  # norms are part of setting up, not of a pass per pick
 
     # every chosen point, labeled ones first, with its squared norm
@@ -135,8 +136,15 @@ def greedy_kcenter(
         close = (nearest >= nearest[best] * (1 - TIE_WINDOW)).nonzero().squeeze(1)
         if len(close) == 1:
             return best
-        rows64 = points[close.to(points.device)].to(device=device, dtype=torch.float64)
-        gaps = torch.cdist(rows64, centers64[:k]).min(1).values
+        # float32 distances to every center single out the few that may be nearest;
+        # those alone are measured again in float64
+        rows32 = points[close.to(points.device)].to(device=device, dtype=torch.float32)
+        d2 = sq_norms[close, None] - 2 * (rows32 @ centers[:k].T) + center_norms[:k]
+        near = d2 <= d2.min(1, keepdim=True).values * (1 + 4 * TIE_WINDOW) + 1e-12
+        gaps = torch.empty(len(close), dtype=torch.float64, device=device)
+        for j in range(len(close)):
+            chosen = centers64[:k][near[j]]
+            gaps[j] = ((chosen - rows32[j].double()) ** 2).sum(1).min()
         return int(close[int(torch.argmax(gaps))])
 
     picks: list[int] = []
