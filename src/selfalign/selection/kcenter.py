@@ -10,13 +10,14 @@ center c when d(c, a) >= 2r (triangle inequality), so only candidates with
 d(c, a) < 2r are re-measured. On clustered embeddings that is a small
 fraction; on unclustered data the pick falls back to one contiguous pass.
 
-Squared distances come from norms and dot products in float32, clamped at 0;
-the few candidates within a relative 1e-4 of the largest gap are re-measured
-against every chosen point in float64 before a pick, so float32 rounding never
-decides between near-ties (high-dimensional distances concentrate, so near-ties
-are common). Ties go to the lowest row index. Storage may be float32, bfloat16 or
-float16, on the CPU or a GPU; with ``device`` set, a pool in host memory is
-streamed to that device in chunks.
+Squared distances come from norms and dot products in float32, clamped at 0.
+High-dimensional distances concentrate, so near-ties are common: before each
+pick, the few candidates within a relative 1e-4 of the largest gap are
+re-measured in float64 against the chosen points that may be their nearest,
+so float32 rounding (far below that window) does not decide a pick. Ties go
+to the lowest row index.
+Storage may be float32, bfloat16 or float16, on the CPU or a GPU; with
+``device`` set, a pool in host memory is streamed to that device in chunks.
 """
 
 from __future__ import annotations
