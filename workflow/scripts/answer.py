@@ -5,7 +5,7 @@ import time
 
 import torch
 
-from selfalign.generation import Sampling, get_backend
+from selfalign.generation import generate
 from selfalign.jsonl import write_jsonl
 from selfalign.logs import log_to
 from selfalign.testsets import load_testset
@@ -14,20 +14,8 @@ log_to(snakemake.log[0])
 torch.set_num_threads(snakemake.threads)
 settings = snakemake.params.generation
 questions = load_testset(snakemake.input.testset)
-sampling = Sampling(
-    max_new_tokens=settings["max_new_tokens"],
-    temperature=settings["temperature"],
-    top_p=settings["top_p"],
-    seed=settings["seed"],
-)
 start = time.perf_counter()
-answers = get_backend(settings["backend"])(
-    snakemake.input.model,
-    [q.as_record() for q in questions],
-    sampling,
-    batch_size=settings["batch_size"],
-    dtype=settings["dtype"],
-)
+answers = generate(settings, snakemake.input.model, [q.as_record() for q in questions], settings)
 logging.info(
     "%d answers with %s in %.1f s", len(answers), settings["backend"], time.perf_counter() - start
 )

@@ -2,7 +2,7 @@
 
 import torch
 
-from selfalign.generation import Sampling, get_backend
+from selfalign.generation import generate
 from selfalign.humback import BACKWARD_INSTRUCTION
 from selfalign.humback.shards import shard
 from selfalign.jsonl import read_jsonl, write_jsonl
@@ -16,17 +16,11 @@ texts = shard(
     int(snakemake.wildcards.shard),
     int(snakemake.wildcards.shards),
 )
-instructions = get_backend(settings["backend"])(
+instructions = generate(
+    settings,
     snakemake.input.model,
     [{"instruction": BACKWARD_INSTRUCTION, "input": t["text"]} for t in texts],
-    Sampling(
-        max_new_tokens=sampling["max_new_tokens"],
-        temperature=sampling["temperature"],
-        top_p=sampling["top_p"],
-        seed=settings["seed"],
-    ),
-    batch_size=settings["batch_size"],
-    dtype=settings["dtype"],
+    sampling,
 )
 write_jsonl(
     [

@@ -6,7 +6,7 @@ import pandas as pd
 import torch
 
 from selfalign.files import atomic_output
-from selfalign.generation import Sampling, get_backend
+from selfalign.generation import generate
 from selfalign.humback import SEED_TAG
 from selfalign.humback.curation import (
     curated,
@@ -25,20 +25,15 @@ pairs = read_jsonl(snakemake.input.pairs)
 if curate["scorer"] == "proxy":
     replies = [proxy_curation_reply(p["instruction"], p["response"]) for p in pairs]
 else:
-    replies = get_backend(settings["backend"])(
+    replies = generate(
+        settings,
         snakemake.input.model,
         # the user turn of the model's own prompt format, with the tag used at inference
         [
             {"instruction": curation_prompt(p["instruction"], p["response"]), "system": SEED_TAG}
             for p in pairs
         ],
-        Sampling(
-            max_new_tokens=curate["max_new_tokens"],
-            temperature=curate["temperature"],
-            seed=settings["seed"],
-        ),
-        batch_size=settings["batch_size"],
-        dtype=settings["dtype"],
+        curate,
     )
 scored = [
     {**p, "reply": r, "score": parse_curation_score(r)} for p, r in zip(pairs, replies, strict=True)

@@ -45,3 +45,20 @@ def visible_gpu_count() -> int:
     """GPUs this job may use: CUDA_VISIBLE_DEVICES where set (SLURM sets it), else 0."""
     devices = os.environ.get("CUDA_VISIBLE_DEVICES", "")
     return len([d for d in devices.split(",") if d.strip()])
+
+
+def generate(settings: dict, model_path: str, records: list[dict], decoding: dict) -> list[str]:
+    """Answers from the backend, batch size, dtype and seed of a config's generation block.
+
+    ``decoding`` holds ``max_new_tokens``, ``temperature`` and, optionally, ``top_p``.
+    """
+    sampling = Sampling(
+        max_new_tokens=decoding["max_new_tokens"],
+        temperature=decoding["temperature"],
+        top_p=decoding.get("top_p", 1.0),
+        seed=settings["seed"],
+    )
+    backend = get_backend(settings["backend"])
+    return backend(
+        model_path, records, sampling, batch_size=settings["batch_size"], dtype=settings["dtype"]
+    )
