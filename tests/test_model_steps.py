@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 import torch
 
-from selfalign.embedding import embed_records, length_sorted_batches
+from selfalign.embedding import TOKEN_SCORES, embed_records, length_sorted_batches, pool_features
 from selfalign.modeling import load_body, load_causal_lm, load_tokenizer
+from selfalign.pool_pass import run_pool_pass, shard_indices
 from selfalign.prompts import alpaca_prompt
 from selfalign.sft import IGNORE_INDEX, encode_example
 from selfalign.training import finetune
@@ -51,6 +52,43 @@ def test_batched_embedding_equals_each_record_alone(tiny_model_dir, demo_records
     assert len(lengths) > 1, "records of one length would not exercise padding"
     assert batched.shape == (24, body.config.hidden_size)
     np.testing.assert_allclose(batched, alone, rtol=0, atol=1e-5)
+
+
+def test_token_scores_are_the_lm_next_token_distributions(tiny_model_dir, demo_records):
+    model = load_causal_lm(tiny_model_dir).eval()
+    tokenizer = load_tokenizer(tiny_model_dir)
+    records = demo_records[:12]
+    options = {"max_length": 128, "lm_head": model.get_output_embeddings(), "progress": False}
+    batched = pool_features(model.base_model, tokenizer, records, batch_size=5, **options)
+    for i, record in enumerate(records):
+        ids = torch.tensor([encode_example(tokenizer, record, 128)["input_ids"]])
+        with torch.no_grad():
+            probs = torch.softmax(model(input_ids=ids).logits[0].double(), -1)
+        top2 = probs.topk(2, -1).values
+        expected = {
+            "mean_max_prob": top2[:, 0].mean(),
+            "mean_margin": (top2[:, 0] - top2[:, 1]).mean(),
+            "mean_entropy": -(probs * probs.log()).sum(-1).mean(),
+        }
+        for name in TOKEN_SCORES:
+            assert batched[name][i] == pytest.approx(expected[name].item(), rel=1e-4), name
+    assert batched["mean_max_prob"].std() > 0  # records differ
+
+
+def test_pool_sharded_over_devices_merges_in_record_order(tiny_model_dir, demo_records):
+    records = demo_records[:30]
+    shards = shard_indices(records, 3)
+    assert sorted(np.concatenate(shards).tolist()) == list(range(30))
+    options = {"dtype": "float32", "max_length": 128, "batch_size": 4, "progress": False}
+    alone = run_pool_pass(
+        str(tiny_model_dir), records, devices=["cpu"], token_scores=True, **options
+    )
+    sharded = run_pool_pass(
+        str(tiny_model_dir), records, devices=["cpu", "cpu"], token_scores=True, **options
+    )
+    assert set(sharded) == {"embeddings", *TOKEN_SCORES}
+    for name, values in alone.items():
+        np.testing.assert_allclose(sharded[name], values, rtol=0, atol=1e-5, err_msg=name)
 
 
 def test_finetune_writes_a_loadable_model_from_the_base(tiny_model_dir, demo_records, tmp_path):

@@ -59,10 +59,39 @@ def test_kcenter_ties_go_to_lowest_index():
 
 def test_registry_lists_strategies_and_names_unknown_ones():
     assert {"kcenter", "random"} <= set(available())
-    assert get_strategy("kcenter").needs_embeddings
-    assert not get_strategy("random").needs_embeddings
+    assert get_strategy("kcenter").needs == "embeddings"
+    assert get_strategy("random").needs is None
+    for name in ("least_confidence", "margin", "entropy"):
+        assert get_strategy(name).needs == "token_scores"
     with pytest.raises(KeyError, match="unknown selection strategy 'bogus'"):
         get_strategy("bogus")
+
+
+def test_uncertainty_strategies_rank_the_unlabeled_pool():
+    pool = [{"id": str(i)} for i in range(8)]
+    max_prob = np.array([0.1, 0.9, 0.2, 0.2, 0.8, 0.05, 0.6, 0.2])
+    scores = {"mean_max_prob": max_prob, "mean_margin": max_prob[::-1].copy()}
+    scores["mean_entropy"] = 1 - max_prob
+    labeled, unlabeled = pool[5:6], pool[:5] + pool[6:]  # the smallest score is labeled
+
+    def picks(strategy):
+        lab, _ = next_round(
+            pool,
+            labeled,
+            unlabeled,
+            strategy=strategy,
+            n_query=3,
+            seed=0,
+            rnd=1,
+            token_scores=scores,
+        )
+        return [r["id"] for r in lab[1:]]
+
+    assert picks("least_confidence") == ["0", "2", "3"]  # 0.2 three times: lowest index first
+    assert picks("margin") == ["2", "7", "0"]  # 0.05, 0.1, then 0.2 at rows 0 and 4
+    assert picks("entropy") == picks("least_confidence")
+    with pytest.raises(ValueError, match="needs token_scores"):
+        next_round(pool, labeled, unlabeled, strategy="entropy", n_query=3, seed=0, rnd=1)
 
 
 def run_rounds(pool, strategy, seed, embeddings=None, n_round=4, n_query=7, init=9):
@@ -109,7 +138,7 @@ def test_next_round_refuses_sets_that_do_not_split_the_pool():
     labeled, unlabeled = initial_split(pool, 3, 0)
     with pytest.raises(ValueError, match="do not split the pool"):
         next_round(pool, labeled, unlabeled[1:], strategy="random", n_query=2, seed=0, rnd=1)
-    with pytest.raises(ValueError, match="needs one embedding per pool record"):
+    with pytest.raises(ValueError, match="needs embeddings for every pool record"):
         next_round(pool, labeled, unlabeled, strategy="kcenter", n_query=2, seed=0, rnd=1)
 
 

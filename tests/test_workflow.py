@@ -9,6 +9,7 @@ import subprocess
 import time
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from conftest import TINY_CONFIG, run_snakemake, snakemake_command, tiny_config, write_config
@@ -282,3 +283,21 @@ def test_bad_pool_file_is_named_with_its_line_and_nothing_is_written(tmp_path):
     assert result.returncode != 0
     assert f"{pool}:3: record 1: field 'instruction' must be a string, got int" in result.stderr
     assert not (tmp_path / "results").exists()
+
+
+def test_uncertainty_run_selects_the_least_confident_records(tmp_path):
+    config = tiny_config(diverse_evol={"n_round": 1})
+    config["runs"] = {"lc": {"dataset": "demo", "model": "tiny", "strategy": "least_confidence"}}
+    del config["evaluation"]
+    write_config(tmp_path, config)
+    run_snakemake(tmp_path)
+    results = tmp_path / "results"
+    scores = pd.read_csv(results / "lc" / "token_scores" / "rd_0.tsv", sep="\t")
+    pool = read(results / "pools" / "demo.json")
+    assert scores["id"].astype(str).tolist() == [str(r["id"]) for r in pool]
+    assert not (results / "lc" / "embeddings").exists()  # this strategy needs no embeddings
+    before = {r["id"] for r in read(results / "lc" / "data" / "rd_0_labeled.json")}
+    added = [r["id"] for r in read(results / "lc" / "data" / "rd_1_labeled.json")[INIT:]]
+    candidates = scores[~scores["id"].isin(before)]
+    expected = candidates.sort_values("mean_max_prob", kind="stable")["id"].head(N_QUERY)
+    assert added == expected.tolist()

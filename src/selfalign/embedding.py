@@ -1,4 +1,11 @@
-"""Embed records with a model's last hidden layer, mean-pooled over tokens."""
+"""One batched pass over a pool: mean-pooled embeddings and, optionally, token scores.
+
+Embeddings are the transformer body's last hidden layer, mean-pooled over the
+record's tokens. Token scores, for the uncertainty strategies, come from the
+same pass: the LM head applied to those hidden states gives each position's
+next-token distribution, summarised per record as the mean over its tokens of
+the top probability, the gap between the top two probabilities and the entropy.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,8 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from selfalign.sft import encode_example, pad_batch
+
+TOKEN_SCORES = ("mean_max_prob", "mean_margin", "mean_entropy")
 
 
 def length_sorted_batches(lengths: list[int], batch_size: int) -> list[list[int]]:
@@ -17,21 +26,47 @@ def length_sorted_batches(lengths: list[int], batch_size: int) -> list[list[int]
     return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
 
 
-def embed_records(
-    body, tokenizer, records: list[dict], *, max_length: int, batch_size: int, progress: bool = True
-) -> np.ndarray:
-    """One float32 row per record, in record order.
+def _token_scores(logits, mask):
+    """Per record: masked means of top-1 probability, top-1 minus top-2, entropy."""
+    import torch
 
-    The text is the full training text (prompt + response), as in training;
-    ``body`` is the transformer without its LM head. Padding is masked out of
-    both attention and the mean, so a record's row does not depend on its batch.
+    log_probs = torch.log_softmax(logits.float(), dim=-1)
+    probs = log_probs.exp()
+    top2 = probs.topk(2, dim=-1).values
+    per_token = {
+        "mean_max_prob": top2[..., 0],
+        "mean_margin": top2[..., 0] - top2[..., 1],
+        "mean_entropy": -(probs * log_probs).sum(-1),
+    }
+    count = mask.sum(1)
+    return {name: (v * mask).sum(1) / count for name, v in per_token.items()}
+
+
+def pool_features(
+    body,
+    tokenizer,
+    records: list[dict],
+    *,
+    max_length: int,
+    batch_size: int,
+    lm_head=None,
+    progress: bool = True,
+) -> dict[str, np.ndarray]:
+    """``embeddings`` (float32, one row per record, in record order), and with
+    ``lm_head`` the float64 columns of ``TOKEN_SCORES``.
+
+    The text is the full training text (prompt + response), as in training.
+    Padding is masked out of attention and of every mean, so a record's values
+    do not depend on its batch.
     """
     import torch
 
     device = next(body.parameters()).device
     ids = [encode_example(tokenizer, r, max_length)["input_ids"] for r in records]
     batches = length_sorted_batches([len(x) for x in ids], batch_size)
-    out = np.empty((len(records), body.config.hidden_size), dtype=np.float32)
+    out = {"embeddings": np.empty((len(records), body.config.hidden_size), dtype=np.float32)}
+    if lm_head is not None:
+        out |= {name: np.empty(len(records), dtype=np.float64) for name in TOKEN_SCORES}
     body.eval()
     with torch.inference_mode():
         for batch in tqdm(
@@ -39,8 +74,16 @@ def embed_records(
         ):
             inputs = pad_batch([{"input_ids": ids[i]} for i in batch], tokenizer.pad_token_id)
             inputs = {k: v.to(device) for k, v in inputs.items()}
-            hidden = body(**inputs).last_hidden_state.float()
-            mask = inputs["attention_mask"].unsqueeze(-1).float()
-            mean = (hidden * mask).sum(1) / mask.sum(1)
-            out[batch] = mean.cpu().numpy()
+            hidden = body(**inputs).last_hidden_state
+            mask = inputs["attention_mask"].float()
+            pooled = (hidden.float() * mask.unsqueeze(-1)).sum(1) / mask.sum(1, keepdim=True)
+            out["embeddings"][batch] = pooled.cpu().numpy()
+            if lm_head is not None:
+                for name, value in _token_scores(lm_head(hidden), mask).items():
+                    out[name][batch] = value.double().cpu().numpy()
     return out
+
+
+def embed_records(body, tokenizer, records: list[dict], **options) -> np.ndarray:
+    """One float32 row per record, in record order (see ``pool_features``)."""
+    return pool_features(body, tokenizer, records, **options)["embeddings"]

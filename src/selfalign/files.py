@@ -38,6 +38,23 @@ def atomic_output(path: str | os.PathLike):
     os.replace(tmp, final)
 
 
+def is_main_process() -> bool:
+    """Rank 0 of a torchrun job, or a job that is not distributed."""
+    return int(os.environ.get("RANK", "0")) == 0
+
+
+@contextlib.contextmanager
+def main_process_output(path: str | os.PathLike):
+    """``atomic_output`` on rank 0; other ranks get the same temporary path and
+    must not write to it (they neither create, move nor wait for files)."""
+    if is_main_process():
+        with atomic_output(path) as tmp:
+            yield tmp
+    else:
+        final = Path(path)
+        yield final.with_name(f"{final.stem}.tmp{final.suffix}")
+
+
 def write_json(records, path: str | os.PathLike) -> None:
     """Write ``records`` as an indented JSON document, atomically."""
     with atomic_output(path) as tmp, open(tmp, "w", encoding="utf-8") as f:

@@ -3,11 +3,28 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
+from pathlib import Path
+
+
+def seconds_since_process_start() -> float | None:
+    """How long this process has run (Linux): at a script's first line, its start-up."""
+    try:
+        stat = Path("/proc/self/stat").read_text()
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+    except OSError:
+        return None
+    start_ticks = int(stat.rsplit(")", 1)[1].split()[19])  # field 22: starttime
+    return uptime - start_ticks / os.sysconf("SC_CLK_TCK")
 
 
 def log_to(path: str) -> None:
-    """Route stdout, stderr (tqdm) and ``logging`` of this process into ``path``."""
+    """Route stdout, stderr (tqdm) and ``logging`` of this process into ``path``.
+
+    Logs the job's start-up (interpreter, Snakemake's script preamble, imports),
+    which ``benchmarks/workflow_overhead.py`` sets against the job's wall time.
+    """
     stream = open(path, "a", buffering=1, encoding="utf-8")  # noqa: SIM115 - lives as long as the job
     sys.stdout = sys.stderr = stream
     logging.basicConfig(
@@ -16,3 +33,6 @@ def log_to(path: str) -> None:
         force=True,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    startup = seconds_since_process_start()
+    if startup is not None:
+        logging.info("start-up: %.2f s", startup)

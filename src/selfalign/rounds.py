@@ -43,8 +43,12 @@ def next_round(
     seed: int,
     rnd: int,
     embeddings: np.ndarray | None = None,
+    token_scores: dict[str, np.ndarray] | None = None,
 ) -> tuple[list[dict], list[dict]]:
-    """Labeled and unlabeled records of round ``rnd`` from those of ``rnd - 1``."""
+    """Labeled and unlabeled records of round ``rnd`` from those of ``rnd - 1``.
+
+    ``embeddings`` and ``token_scores`` are pool-aligned, for strategies that need them.
+    """
     index = {r["id"]: i for i, r in enumerate(pool)}
     lab = _positions(index, labeled, "the labeled set")
     unl = _positions(index, unlabeled, "the unlabeled set")
@@ -53,9 +57,11 @@ def next_round(
     if n_query > len(unl):
         raise ValueError(f"n_query={n_query} but only {len(unl)} records are unlabeled")
     chooser = get_strategy(strategy)
-    if chooser.needs_embeddings and (embeddings is None or len(embeddings) != len(pool)):
-        raise ValueError(f"strategy {strategy!r} needs one embedding per pool record")
-    picks = chooser.select(Query(lab, unl, n_query, round_seed(seed, rnd), embeddings))
+    columns = {"embeddings": [embeddings], "token_scores": (token_scores or {None: None}).values()}
+    if chooser.needs and any(c is None or len(c) != len(pool) for c in columns[chooser.needs]):
+        raise ValueError(f"strategy {strategy!r} needs {chooser.needs} for every pool record")
+    query = Query(lab, unl, n_query, round_seed(seed, rnd), embeddings, token_scores)
+    picks = chooser.select(query)
     if len(picks) != n_query or len(set(picks)) != n_query or not set(picks) <= set(unl.tolist()):
         raise RuntimeError(f"strategy {strategy!r} must pick {n_query} distinct unlabeled records")
     picked = set(picks)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
+import os
 from pathlib import Path
 
-from selfalign.files import atomic_output
+from selfalign.files import main_process_output
+from selfalign.launch import gradient_accumulation
 from selfalign.modeling import load_causal_lm, load_tokenizer
 from selfalign.sft import IGNORE_INDEX, encode_example, pad_batch
 
@@ -19,12 +21,29 @@ def training_arguments(overrides: dict, output_dir: Path, seed: int):
     """``TrainingArguments`` from the config's ``training`` block.
 
     Keys pass straight through; an unknown one is reported by its config key.
-    Reporting to wandb or TensorBoard is opt-in (``report_to``); their keys
-    come from the environment (``WANDB_API_KEY``), never from the config.
+    ``global_batch_size`` is ours: it sets ``gradient_accumulation_steps`` from
+    the number of processes (WORLD_SIZE), so the effective batch stays the same
+    on 1 or 8 GPUs. ``deepspeed`` (a ZeRO config under config/deepspeed/) and
+    ``fsdp`` are TrainingArguments' own. Reporting to wandb or TensorBoard is
+    opt-in (``report_to``); their keys come from the environment
+    (``WANDB_API_KEY``), never from the config.
     """
     import torch
     from transformers import TrainingArguments
 
+    overrides = dict(overrides)
+    global_batch_size = overrides.pop("global_batch_size", None)
+    if global_batch_size is not None:
+        if "gradient_accumulation_steps" in overrides:
+            raise ValueError(
+                "config keys training.global_batch_size and "
+                "training.gradient_accumulation_steps: give one of them"
+            )
+        overrides["gradient_accumulation_steps"] = gradient_accumulation(
+            global_batch_size,
+            overrides.get("per_device_train_batch_size", 8),  # TrainingArguments' default
+            int(os.environ.get("WORLD_SIZE", "1")),
+        )
     known = {f.name for f in dataclasses.fields(TrainingArguments)}
     for key in overrides:
         if key in RESERVED or key not in known:
@@ -32,6 +51,8 @@ def training_arguments(overrides: dict, output_dir: Path, seed: int):
                 f"config key training.{key}: not a transformers.TrainingArguments "
                 f"field this workflow passes through; remove it or fix its spelling"
             )
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1 and not torch.cuda.is_available():
+        overrides.setdefault("ddp_backend", "gloo")  # CPU processes under torchrun
     values = {
         "save_strategy": "no",
         "report_to": "none",
@@ -57,7 +78,8 @@ def finetune(
     """Train ``base_model`` on ``records`` and save model + tokenizer in ``out_dir``.
 
     ``model_config`` overrides attributes of the model's config, such as the
-    paper's dropout for Humback (``attention_dropout: 0.1`` on LLaMA).
+    paper's dropout for Humback (``attention_dropout: 0.1`` on LLaMA). Under
+    torchrun every rank trains; only rank 0 writes ``out_dir``.
     """
     from transformers import Trainer, set_seed
 
@@ -74,7 +96,7 @@ def finetune(
         )
     if not usable:
         raise ValueError("no record has a response token within max_length; raise max_length")
-    with atomic_output(out_dir) as tmp:
+    with main_process_output(out_dir) as tmp:
         args = training_arguments(training, tmp, seed)
         trainer = Trainer(
             model=model,
@@ -83,6 +105,7 @@ def finetune(
             data_collator=functools.partial(pad_batch, pad_token_id=tokenizer.pad_token_id),
         )
         result = trainer.train()
-        log.info("training done: %s", result.metrics)
-        trainer.save_model(str(tmp))
-        tokenizer.save_pretrained(str(tmp))
+        log.info("training done after %d steps: %s", trainer.state.global_step, result.metrics)
+        trainer.save_model(str(tmp))  # every rank: ZeRO-3 gathers the weights
+        if trainer.is_world_process_zero():
+            tokenizer.save_pretrained(str(tmp))

@@ -1,3 +1,4 @@
+import os
 import re
 
 from snakemake.exceptions import WorkflowError
@@ -57,6 +58,14 @@ def model_input(name):
     return built_model_dir(name) if "build" in config["models"][name] else []
 
 
+def training_settings(block):
+    """A training block whose relative DeepSpeed config path is found in the repository."""
+    path = block.get("deepspeed")
+    if isinstance(path, str) and not os.path.isabs(path) and not os.path.exists(path):
+        return {**block, "deepspeed": os.path.join(workflow.basedir, path)}
+    return block
+
+
 def base_model(run):
     return model_path(RUNS[run]["model"])
 
@@ -65,8 +74,9 @@ def base_model_input(wildcards):
     return model_input(RUNS[wildcards.run]["model"])
 
 
-def needs_embeddings(run):
-    return get_strategy(RUNS[run]["strategy"]).needs_embeddings
+def pool_pass_needed(run):
+    """What the run's strategy needs from a pass over the pool: None, embeddings or token_scores."""
+    return get_strategy(RUNS[run]["strategy"]).needs
 
 
 def select_inputs(wildcards):
@@ -76,8 +86,11 @@ def select_inputs(wildcards):
         "labeled": f"results/{wildcards.run}/data/rd_{prev}_labeled.json",
         "unlabeled": f"results/{wildcards.run}/data/rd_{prev}_unlabeled.json",
     }
-    if needs_embeddings(wildcards.run):
+    needed = pool_pass_needed(wildcards.run)
+    if needed == "embeddings":
         inputs["embeddings"] = f"results/{wildcards.run}/embeddings/rd_{prev}.npy"
+    elif needed == "token_scores":
+        inputs["token_scores"] = f"results/{wildcards.run}/token_scores/rd_{prev}.tsv"
     return inputs
 
 

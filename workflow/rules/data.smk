@@ -7,6 +7,8 @@ rule prepare_pool:
         spec=lambda w: config["datasets"][w.dataset],
     log:
         "results/logs/prepare_pool/{dataset}.log",
+    benchmark:
+        "results/benchmarks/prepare_pool/{dataset}.tsv",
     conda:
         "../../envs/train.yaml"
     script:
@@ -24,6 +26,8 @@ rule build_base_model:
         },
     log:
         "results/logs/build_base_model/{model}.log",
+    benchmark:
+        "results/benchmarks/build_base_model/{model}.tsv",
     conda:
         "../../envs/train.yaml"
     script:

@@ -1,5 +1,6 @@
 # One DiverseEvol round r: fine-tune on rd_r_labeled from the base model, embed
-# the pool with that model, select n_query more records for round r+1.
+# the pool with that model (or score it, for the uncertainty strategies), select
+# n_query more records for round r+1.
 
 
 rule init_round:
@@ -13,6 +14,8 @@ rule init_round:
         seed=lambda w: RUNS[w.run]["seed"],
     log:
         "results/{run}/logs/init_round.log",
+    benchmark:
+        "results/{run}/benchmarks/init_round.tsv",
     conda:
         "../../envs/train.yaml"
     script:
@@ -27,13 +30,15 @@ rule finetune:
         directory("results/{run}/output/rd_{rd}"),
     params:
         base=lambda w: base_model(w.run),
-        training=lambda w: RUNS[w.run]["training"],
+        training=lambda w: training_settings(RUNS[w.run]["training"]),
         max_length=lambda w: RUNS[w.run]["max_length"],
         dtype=lambda w: RUNS[w.run]["dtype"],
         seed=lambda w: RUNS[w.run]["seed"],
     threads: 2
     log:
         "results/{run}/logs/finetune/rd_{rd}.log",
+    benchmark:
+        "results/{run}/benchmarks/finetune/rd_{rd}.tsv",
     conda:
         "../../envs/train.yaml"
     script:
@@ -45,7 +50,7 @@ rule embed:
         model="results/{run}/output/rd_{rd}",
         pool=run_pool,
     output:
-        "results/{run}/embeddings/rd_{rd}.npy",
+        embeddings="results/{run}/embeddings/rd_{rd}.npy",
     params:
         model=lambda w, input: input.model,
         batch_size=lambda w: RUNS[w.run]["embedding"]["batch_size"],
@@ -54,10 +59,22 @@ rule embed:
     threads: 2
     log:
         "results/{run}/logs/embed/rd_{rd}.log",
+    benchmark:
+        "results/{run}/benchmarks/embed/rd_{rd}.tsv",
     conda:
         "../../envs/train.yaml"
     script:
         "../scripts/embed.py"
+
+
+# The same pass with the LM head: per-record token scores for uncertainty strategies.
+use rule embed as score_tokens with:
+    output:
+        token_scores="results/{run}/token_scores/rd_{rd}.tsv",
+    log:
+        "results/{run}/logs/score_tokens/rd_{rd}.log",
+    benchmark:
+        "results/{run}/benchmarks/score_tokens/rd_{rd}.tsv",
 
 
 rule select:
@@ -74,6 +91,8 @@ rule select:
         seed=lambda w: RUNS[w.run]["seed"],
     log:
         "results/{run}/logs/select/rd_{rd}.log",
+    benchmark:
+        "results/{run}/benchmarks/select/rd_{rd}.tsv",
     conda:
         "../../envs/train.yaml"
     script:

@@ -11,6 +11,8 @@ rule generate_testset:
         spec=lambda w: EVALUATION["testsets"][w.testset]["generate"],
     log:
         "results/logs/generate_testset/{testset}.log",
+    benchmark:
+        "results/benchmarks/generate_testset/{testset}.tsv",
     conda:
         "../../envs/train.yaml"
     script:
@@ -28,6 +30,8 @@ rule answer:
     threads: 2
     log:
         "results/{run}/logs/answer/{testset}/rd_{rd}.log",
+    benchmark:
+        "results/{run}/benchmarks/answer/{testset}/rd_{rd}.tsv",
     conda:
         lambda w: generation_env(EVALUATION["generation"]["backend"])
     script:
@@ -45,6 +49,8 @@ rule judge:
         model_name=lambda w: f"{w.run}/rd_{w.rd}",
     log:
         "results/{run}/logs/judge/{testset}/rd_{rd}_vs_{opponent}.log",
+    benchmark:
+        "results/{run}/benchmarks/judge/{testset}/rd_{rd}_vs_{opponent}.tsv",
     conda:
         "../../envs/train.yaml"
     script:
@@ -62,6 +68,8 @@ rule judge_summary:
         ),
     log:
         "results/{run}/logs/judge_summary.log",
+    benchmark:
+        "results/{run}/benchmarks/judge_summary.tsv",
     conda:
         "../../envs/train.yaml"
     script:
@@ -73,7 +81,7 @@ rule embed_fixed:
         model=lambda w: model_input(w.model),
         pool=lambda w: pool_file(w.dataset),
     output:
-        "results/embeddings/{dataset}/{model}.npy",
+        embeddings="results/embeddings/{dataset}/{model}.npy",
     params:
         model=lambda w: model_path(w.model),
         batch_size=lambda w: config["diverse_evol"]["embedding"]["batch_size"],
@@ -82,6 +90,8 @@ rule embed_fixed:
     threads: 2
     log:
         "results/logs/embed_fixed/{dataset}/{model}.log",
+    benchmark:
+        "results/benchmarks/embed_fixed/{dataset}/{model}.tsv",
     conda:
         "../../envs/train.yaml"
     script:
@@ -103,6 +113,8 @@ rule vendi:
         ),
     log:
         "results/{run}/logs/vendi.log",
+    benchmark:
+        "results/{run}/benchmarks/vendi.tsv",
     conda:
         "../../envs/train.yaml"
     script:

@@ -11,6 +11,8 @@ rule humback_seed:
         spec=lambda w: HUMBACK[w.hb]["seed_data"],
     log:
         "results/{hb}/logs/humback/seed.log",
+    benchmark:
+        "results/{hb}/benchmarks/humback/seed.tsv",
     conda:
         "../../envs/train.yaml"
     script:
@@ -27,6 +29,8 @@ rule humback_unlabelled:
         spec=lambda w: HUMBACK[w.hb]["unlabelled"],
     log:
         "results/{hb}/logs/humback/unlabelled.log",
+    benchmark:
+        "results/{hb}/benchmarks/humback/unlabelled.tsv",
     conda:
         "../../envs/train.yaml"
     script:
@@ -40,6 +44,8 @@ rule humback_training_data:
         "results/{hb}/humback/train_{hbmodel}.json",
     log:
         "results/{hb}/logs/humback/train_{hbmodel}_data.log",
+    benchmark:
+        "results/{hb}/benchmarks/humback/train_{hbmodel}_data.tsv",
     conda:
         "../../envs/train.yaml"
     script:
@@ -54,7 +60,7 @@ rule humback_finetune:
         directory("results/{hb}/humback/{hbmodel}"),
     params:
         base=lambda w: model_path(HUMBACK[w.hb]["model"]),
-        training=lambda w: HUMBACK[w.hb]["training"],
+        training=lambda w: training_settings(HUMBACK[w.hb]["training"]),
         small_data=lambda w: HUMBACK[w.hb]["small_data"],
         model_config=lambda w: HUMBACK[w.hb]["model_config"],
         max_length=lambda w: HUMBACK[w.hb]["max_length"],
@@ -63,6 +69,8 @@ rule humback_finetune:
     threads: 2
     log:
         "results/{hb}/logs/humback/finetune_{hbmodel}.log",
+    benchmark:
+        "results/{hb}/benchmarks/humback/finetune_{hbmodel}.tsv",
     conda:
         "../../envs/train.yaml"
     script:
@@ -81,6 +89,8 @@ rule humback_augment_shard:
     threads: 2
     log:
         "results/{hb}/logs/humback/augment_{shard}_of_{shards}.log",
+    benchmark:
+        "results/{hb}/benchmarks/humback/augment_{shard}_of_{shards}.tsv",
     conda:
         lambda w: generation_env(HUMBACK[w.hb]["generation"]["backend"])
     script:
@@ -94,6 +104,8 @@ rule humback_augment_merge:
         "results/{hb}/humback/augmented.jsonl",
     log:
         "results/{hb}/logs/humback/augment_merge.log",
+    benchmark:
+        "results/{hb}/benchmarks/humback/augment_merge.tsv",
     conda:
         "../../envs/train.yaml"
     script:
@@ -117,6 +129,8 @@ rule humback_curate:
     threads: 2
     log:
         "results/{hb}/logs/humback/curate_{t}.log",
+    benchmark:
+        "results/{hb}/benchmarks/humback/curate_{t}.tsv",
     conda:
         lambda w: generation_env(HUMBACK[w.hb]["generation"]["backend"])
     script:

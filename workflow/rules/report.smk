@@ -12,6 +12,8 @@ rule selection_summary:
         ),
     log:
         "results/{run}/logs/selection_summary.log",
+    benchmark:
+        "results/{run}/benchmarks/selection_summary.tsv",
     conda:
         "../../envs/train.yaml"
     script:
@@ -31,6 +33,8 @@ rule plot_selection:
         runs=list(RUNS),
     log:
         "results/logs/plot_selection.log",
+    benchmark:
+        "results/benchmarks/plot_selection.tsv",
     conda:
         "../../envs/train.yaml"
     script:
@@ -48,6 +52,8 @@ rule plot_judgments:
         ),
     log:
         "results/logs/plot_judgments.log",
+    benchmark:
+        "results/benchmarks/plot_judgments.tsv",
     conda:
         "../../envs/train.yaml"
     script:
@@ -63,6 +69,8 @@ rule plot_vendi:
         runs=list(RUNS),
     log:
         "results/logs/plot_vendi.log",
+    benchmark:
+        "results/benchmarks/plot_vendi.tsv",
     conda:
         "../../envs/train.yaml"
     script:

@@ -6,11 +6,13 @@ import time
 import torch
 
 from selfalign.generation import generate
+from selfalign.gpus import claim_gpus
 from selfalign.jsonl import write_jsonl
 from selfalign.logs import log_to
 from selfalign.testsets import load_testset
 
 log_to(snakemake.log[0])
+claim_gpus(int(snakemake.resources.get("gpu", 0)))
 torch.set_num_threads(snakemake.threads)
 settings = snakemake.params.generation
 questions = load_testset(snakemake.input.testset)

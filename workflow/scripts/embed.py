@@ -1,37 +1,50 @@
-"""Embed the whole pool with one model (a round's, or a fixed one)."""
+"""One pass over the pool with a model: embeddings, or per-record token scores.
+
+The pool is sharded over the GPUs the job can see and merged in record order.
+"""
 
 import logging
 import time
 
 import numpy as np
+import pandas as pd
 import torch
 
-from selfalign.embedding import embed_records
+from selfalign.embedding import TOKEN_SCORES
 from selfalign.files import atomic_output
+from selfalign.gpus import claim_gpus
 from selfalign.logs import log_to
-from selfalign.modeling import best_device, load_body, load_tokenizer
+from selfalign.pool_pass import job_devices, run_pool_pass
 from selfalign.records import read_json
 
 log_to(snakemake.log[0])
+claim_gpus(int(snakemake.resources.get("gpu", 0)))
 torch.set_num_threads(snakemake.threads)
-device = best_device()
+devices = job_devices()
 pool = read_json(snakemake.input.pool)
-body = load_body(snakemake.params.model, snakemake.params.dtype).to(device)
-tokenizer = load_tokenizer(snakemake.params.model)
+token_scores = hasattr(snakemake.output, "token_scores")
 start = time.perf_counter()
-vectors = embed_records(
-    body,
-    tokenizer,
+features = run_pool_pass(
+    snakemake.params.model,
     pool,
+    devices=devices,
+    threads=snakemake.threads,
+    dtype=snakemake.params.dtype,
+    token_scores=token_scores,
     max_length=snakemake.params.max_length,
     batch_size=snakemake.params.batch_size,
 )
 logging.info(
-    "embedded %d records on %s in %s: %.1f s",
+    "%d records on %s (%s): %.1f s",
     len(pool),
-    device,
-    body.dtype,
+    ", ".join(devices),
+    snakemake.params.dtype,
     time.perf_counter() - start,
 )
-with atomic_output(snakemake.output[0]) as tmp, open(tmp, "wb") as f:
-    np.save(f, vectors)
+if token_scores:
+    table = pd.DataFrame({"id": [r["id"] for r in pool]} | {k: features[k] for k in TOKEN_SCORES})
+    with atomic_output(snakemake.output.token_scores) as tmp:
+        table.to_csv(tmp, sep="\t", index=False, float_format="%.8g")
+else:
+    with atomic_output(snakemake.output.embeddings) as tmp, open(tmp, "wb") as f:
+        np.save(f, features["embeddings"])

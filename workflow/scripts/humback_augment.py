@@ -3,12 +3,14 @@
 import torch
 
 from selfalign.generation import generate
+from selfalign.gpus import claim_gpus
 from selfalign.humback import BACKWARD_INSTRUCTION
 from selfalign.humback.shards import shard
 from selfalign.jsonl import read_jsonl, write_jsonl
 from selfalign.logs import log_to
 
 log_to(snakemake.log[0])
+claim_gpus(int(snakemake.resources.get("gpu", 0)))
 torch.set_num_threads(snakemake.threads)
 settings, sampling = snakemake.params.generation, snakemake.params.sampling
 texts = shard(

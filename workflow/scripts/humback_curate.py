@@ -7,6 +7,7 @@ import torch
 
 from selfalign.files import atomic_output
 from selfalign.generation import generate
+from selfalign.gpus import claim_gpus
 from selfalign.humback import SEED_TAG
 from selfalign.humback.curation import (
     curated,
@@ -19,6 +20,7 @@ from selfalign.jsonl import read_jsonl, write_jsonl
 from selfalign.logs import log_to
 
 log_to(snakemake.log[0])
+claim_gpus(int(snakemake.resources.get("gpu", 0)))
 torch.set_num_threads(snakemake.threads)
 settings, curate = snakemake.params.generation, snakemake.params.curate
 pairs = read_jsonl(snakemake.input.pairs)

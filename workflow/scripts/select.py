@@ -3,7 +3,9 @@
 import logging
 
 import numpy as np
+import pandas as pd
 
+from selfalign.embedding import TOKEN_SCORES
 from selfalign.files import write_json
 from selfalign.logs import log_to
 from selfalign.records import read_json
@@ -11,10 +13,19 @@ from selfalign.rounds import next_round
 
 log_to(snakemake.log[0])
 rnd = int(snakemake.wildcards.rd)
-path = snakemake.input.get("embeddings")  # only strategies that need them get them
+pool = read_json(snakemake.input.pool)
+# Only strategies that need embeddings or token scores get them.
+path = snakemake.input.get("embeddings")
 embeddings = np.load(path) if path else None
+path = snakemake.input.get("token_scores")
+token_scores = None
+if path:
+    table = pd.read_csv(path, sep="\t")
+    if table["id"].astype(str).tolist() != [str(r["id"]) for r in pool]:
+        raise ValueError(f"{path}: ids are not the pool's, in order; delete it and rerun")
+    token_scores = {name: table[name].to_numpy() for name in TOKEN_SCORES}
 labeled, unlabeled = next_round(
-    read_json(snakemake.input.pool),
+    pool,
     read_json(snakemake.input.labeled),
     read_json(snakemake.input.unlabeled),
     strategy=snakemake.params.strategy,
@@ -22,6 +33,7 @@ labeled, unlabeled = next_round(
     seed=snakemake.params.seed,
     rnd=rnd,
     embeddings=embeddings,
+    token_scores=token_scores,
 )
 write_json(unlabeled, snakemake.output.unlabeled)
 write_json(labeled, snakemake.output.labeled)

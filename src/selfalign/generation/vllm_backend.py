@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from selfalign.generation import Sampling, register, visible_gpu_count
+from selfalign.launch import tensor_parallel_size
 from selfalign.modeling import load_tokenizer
 from selfalign.sft import prompt_ids
 
@@ -18,7 +19,7 @@ def generate(
     prompts = [{"prompt_token_ids": prompt_ids(tokenizer, r)} for r in records]
     llm = LLM(
         model=model_path,
-        tensor_parallel_size=max(1, visible_gpu_count()),
+        tensor_parallel_size=tensor_parallel_size(visible_gpu_count()),
         dtype=dtype,
         seed=sampling.seed,
     )

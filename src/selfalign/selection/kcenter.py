@@ -187,7 +187,7 @@ def greedy_kcenter(
 @register
 class KCenter:
     name = "kcenter"
-    needs_embeddings = True
+    needs = "embeddings"
 
     def select(self, query: Query) -> list[int]:
         return greedy_kcenter(

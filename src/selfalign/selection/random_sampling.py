@@ -10,7 +10,7 @@ from selfalign.selection import Query, register
 @register
 class RandomSampling:
     name = "random"
-    needs_embeddings = False
+    needs = None
 
     def select(self, query: Query) -> list[int]:
         rng = np.random.default_rng(query.seed)

@@ -1,0 +1,90 @@
+"""How a job uses the GPUs it holds: processes, the launch command, vLLM's tensor parallelism.
+
+Everything is derived from the job's resources (``gpu``: GPUs in all, ``nodes``),
+so a user scales a step by editing the profile, never the workflow config.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+
+TRAINING_ENTRY = "selfalign.finetune_main"
+
+
+@dataclass(frozen=True)
+class JobShape:
+    """GPUs per node and nodes of one job; no GPU means one CPU process per node."""
+
+    gpus_per_node: int = 0
+    nodes: int = 1
+
+    @classmethod
+    def from_resources(cls, resources) -> JobShape:
+        gpus = int(resources.get("gpu", 0) or 0)
+        nodes = int(resources.get("nodes", 1) or 1)
+        if gpus % nodes:
+            raise ValueError(
+                f"resources: gpu={gpus} (GPUs in all) is not a multiple of nodes={nodes}; "
+                "give every node the same number of GPUs in the profile"
+            )
+        return cls(gpus // nodes, nodes)
+
+    @property
+    def processes_per_node(self) -> int:
+        return max(1, self.gpus_per_node)
+
+    @property
+    def world_size(self) -> int:
+        return self.processes_per_node * self.nodes
+
+
+def head_node() -> str:
+    """The first host of a SLURM allocation: where torchrun's rendezvous lives."""
+    nodelist = os.environ.get("SLURM_JOB_NODELIST")
+    if not nodelist:
+        return "127.0.0.1"
+    hosts = subprocess.run(
+        ["scontrol", "show", "hostnames", nodelist], capture_output=True, text=True, check=True
+    ).stdout.split()
+    return hosts[0]
+
+
+def training_command(
+    shape: JobShape, entry_args: list[str], *, rendezvous: str = "127.0.0.1:29500", job_id="0"
+) -> list[str]:
+    """The command that runs the training entry point with one process per GPU.
+
+    One process: plain Python. One node: ``torchrun --standalone``. Several
+    nodes: ``srun`` starts one torchrun per node, which meet at ``rendezvous``.
+    DeepSpeed and FSDP come from the training arguments, not the launcher.
+    """
+    entry = ["-m", TRAINING_ENTRY, *entry_args]
+    if shape.world_size == 1:
+        return [sys.executable, *entry]
+    torchrun = [sys.executable, "-m", "torch.distributed.run"]
+    torchrun += [f"--nproc_per_node={shape.processes_per_node}", f"--nnodes={shape.nodes}"]
+    if shape.nodes == 1:
+        return [*torchrun, "--standalone", *entry]
+    srun = ["srun", f"--nodes={shape.nodes}", "--ntasks-per-node=1", "--kill-on-bad-exit=1"]
+    rdzv = ["--rdzv_backend=c10d", f"--rdzv_endpoint={rendezvous}", f"--rdzv_id={job_id}"]
+    return [*srun, *torchrun, *rdzv, *entry]
+
+
+def gradient_accumulation(global_batch_size: int, per_device: int, world_size: int) -> int:
+    """Steps that keep ``global_batch_size`` whatever the number of processes."""
+    per_step = per_device * world_size
+    if global_batch_size % per_step:
+        raise ValueError(
+            f"training.global_batch_size={global_batch_size} is not a multiple of "
+            f"per_device_train_batch_size x processes = {per_device} x {world_size}; "
+            "change one of them"
+        )
+    return global_batch_size // per_step
+
+
+def tensor_parallel_size(visible_gpus: int) -> int:
+    """vLLM shards a model over all the job's GPUs (at least one)."""
+    return max(1, visible_gpus)

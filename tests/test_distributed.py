@@ -1,0 +1,141 @@
+"""Multi-GPU launch derivation, and real distributed runs on the CPU (gloo)."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from selfalign.launch import JobShape, gradient_accumulation, tensor_parallel_size, training_command
+from selfalign.modeling import load_causal_lm
+
+REPO_ZERO = {stage: f"config/deepspeed/zero{stage}.json" for stage in (2, 3)}
+
+
+@pytest.mark.parametrize(
+    ("resources", "nproc", "nnodes", "launcher"),
+    [
+        ({}, 1, 1, None),
+        ({"gpu": 1}, 1, 1, None),
+        ({"gpu": 4}, 4, 1, "standalone"),
+        ({"gpu": 8}, 8, 1, "standalone"),
+        ({"gpu": 16, "nodes": 2}, 8, 2, "srun"),
+    ],
+)
+def test_launch_is_derived_from_the_job_resources(resources, nproc, nnodes, launcher):
+    shape = JobShape.from_resources(resources)
+    command = training_command(shape, ["spec.json"], rendezvous="node1:29500", job_id="77")
+    assert command[-3:] == ["-m", "selfalign.finetune_main", "spec.json"]
+    assert shape.world_size == nproc * nnodes
+    if launcher is None:
+        assert command == [sys.executable, "-m", "selfalign.finetune_main", "spec.json"]
+        return
+    assert f"--nproc_per_node={nproc}" in command and f"--nnodes={nnodes}" in command
+    if launcher == "standalone":
+        assert command[:3] == [sys.executable, "-m", "torch.distributed.run"]
+        assert "--standalone" in command
+    else:  # one torchrun per node, meeting at the head node
+        assert command[:4] == ["srun", "--nodes=2", "--ntasks-per-node=1", "--kill-on-bad-exit=1"]
+        assert "--rdzv_endpoint=node1:29500" in command and "--rdzv_id=77" in command
+    assert tensor_parallel_size(nproc) == nproc
+
+
+def test_global_batch_is_kept_whatever_the_gpu_count():
+    steps = {world: gradient_accumulation(128, 4, world) for world in (1, 4, 8)}
+    assert steps == {1: 32, 4: 8, 8: 4}
+    assert tensor_parallel_size(0) == 1
+    with pytest.raises(ValueError, match=r"global_batch_size=128 .* 4 x 3"):
+        gradient_accumulation(128, 4, 3)
+    with pytest.raises(ValueError, match=r"gpu=3 .* nodes=2"):
+        JobShape.from_resources({"gpu": 3, "nodes": 2})
+
+
+def torchrun(*args, cwd, timeout=600):
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", *args]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    result = subprocess.run(
+        command, cwd=cwd, capture_output=True, text=True, env=env, timeout=timeout
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    return result
+
+
+def test_training_entry_point_runs_under_torchrun_on_two_cpu_processes(
+    tiny_model_dir, demo_records, tmp_path
+):
+    records = demo_records[:48]
+    (tmp_path / "records.json").write_text(json.dumps(records))
+    out = tmp_path / "rd_0"
+    spec = {
+        "base_model": str(tiny_model_dir),
+        "records": str(tmp_path / "records.json"),
+        "out_dir": str(out),
+        "training": {
+            "num_train_epochs": 1,
+            "per_device_train_batch_size": 4,
+            "global_batch_size": 16,
+            "learning_rate": 1e-3,
+        },
+        "max_length": 128,
+        "seed": 3,
+        "dtype": "float32",
+    }
+    (tmp_path / "spec.json").write_text(json.dumps(spec))
+    command = training_command(JobShape(gpus_per_node=2), [str(tmp_path / "spec.json")])
+    assert command[:3] == [sys.executable, "-m", "torch.distributed.run"]
+    result = torchrun(*command[3:], cwd=tmp_path)
+    # 48 records in global batches of 16: 3 steps only if the two ranks split the data.
+    assert result.stderr.count("training done after 3 steps") == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rd_0", "records.json", "spec.json"]
+    trained = load_causal_lm(str(out)).state_dict()
+    base = load_causal_lm(str(tiny_model_dir)).state_dict()
+    assert any((trained[k] != base[k]).any() for k in base)
+
+
+def test_deepspeed_zero_step_runs_on_two_cpu_processes(tiny_model_dir, tmp_path):
+    pytest.importorskip("deepspeed")
+    from conftest import REPO
+
+    after = {}
+    for stage, config in REPO_ZERO.items():
+        out = tmp_path / f"zero{stage}.json"
+        torchrun("--nproc_per_node=2", str(REPO / "tests/zero_step.py"), str(tiny_model_dir),
+                 str(REPO / config), str(out), cwd=tmp_path)  # fmt: skip
+        ranks = [json.loads((tmp_path / f"zero{stage}.json.{r}").read_text()) for r in (0, 1)]
+        assert [r["stage"] for r in ranks] == [stage, stage]
+        assert [r["world"] for r in ranks] == [2, 2]
+        assert ranks[0]["loss"] != ranks[1]["loss"]  # each rank had its own batch
+        assert ranks[0]["after"] == pytest.approx(ranks[1]["after"], rel=1e-9)  # one update
+        after[stage] = ranks[0]["after"]
+        if stage == 2:  # ZeRO-3 holds only a shard of the weights before the step
+            assert ranks[0]["after"] != ranks[0]["before"]
+    assert after[3] == pytest.approx(after[2], rel=1e-7)  # the same step, sharded otherwise
+
+
+CLAIM = """
+import sys, time
+from pathlib import Path
+from selfalign.gpus import claim_gpus
+print(",".join(claim_gpus(2, cards=["0", "1", "2"], lock_dir=Path(sys.argv[1]))), flush=True)
+time.sleep(float(sys.argv[2]))
+"""
+
+
+def test_gpu_jobs_on_one_machine_never_share_a_card(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("CUDA_VISIBLE_DEVICES", "SLURM_JOB_ID")}
+
+    def start(hold):
+        command = [sys.executable, "-c", CLAIM, str(tmp_path), str(hold)]
+        pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True}
+        return subprocess.Popen(command, env=env, **pipes)
+
+    first = start(30)
+    cards = first.stdout.readline().strip().split(",")
+    second = start(0)
+    _, error = second.communicate(timeout=60)
+    assert cards == ["0", "1"] and "only 1 of 3 are free" in error  # only card 2 is left
+    first.kill()  # the locks go with the process, even on SIGKILL
+    first.wait()
+    third = start(0)
+    assert third.communicate(timeout=60)[0].strip() == "0,1"
