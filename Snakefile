@@ -28,6 +28,28 @@ except WorkflowError as err:
     raise WorkflowError(describe_schema_error(err) or str(err)) from None
 
 
+# Jobs of seconds that need no GPU: on a cluster they run where Snakemake
+# runs, not through the queue (whose latency would dwarf them). Judging is
+# here too: it only waits on API calls, and compute nodes often have no
+# route to the internet.
+localrules:
+    all,
+    prepare_pool,
+    init_round,
+    generate_testset,
+    judge,
+    judge_summary,
+    selection_summary,
+    plot_selection,
+    plot_judgments,
+    plot_vendi,
+    model_table,
+    plot_models,
+    humback_seed,
+    humback_training_data,
+    humback_augment_merge,
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/diverse_evol.smk"

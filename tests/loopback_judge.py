@@ -3,6 +3,8 @@
 A test double for an OpenAI-compatible judge endpoint: the first request for
 each prompt may get a 429, a 500 or a reply slower than the client's timeout;
 later requests get "7 4" and one line of explanation. It counts what it served.
+With ``faults=False`` every request is answered at once; ``reply`` maps the
+prompt (the last message's content) to the answer's text.
 """
 
 from __future__ import annotations
@@ -12,14 +14,23 @@ import json
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 FAULTS = ("429", "500", "slow", None)
 
 
 class LoopbackJudge:
-    def __init__(self, slow_seconds: float = 1.5, always_fail: set[str] = frozenset()):
+    def __init__(
+        self,
+        slow_seconds: float = 1.5,
+        always_fail: set[str] = frozenset(),
+        faults: bool = True,
+        reply: Callable[[str], str] = lambda prompt: "7 4\nLoopback judge.",
+    ):
         self.slow_seconds = slow_seconds
+        self.faults_on = faults
+        self.reply_for = reply
         self.always_fail = set(always_fail)  # prompts that get a 500 every time
         self.requests: Counter[str] = Counter()
         self.served: Counter[str] = Counter()  # prompt -> prompt replies sent in time
@@ -33,11 +44,11 @@ class LoopbackJudge:
 
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                prompt = body["messages"][0]["content"]
+                prompt = body["messages"][-1]["content"]
                 with judge.lock:
                     judge.requests[prompt] += 1
                     first = judge.requests[prompt] == 1
-                fault = judge.fault_for(prompt) if first else None
+                fault = judge.fault_for(prompt) if first and judge.faults_on else None
                 if prompt in judge.always_fail:
                     fault = "500"
                 if fault in ("429", "500"):
@@ -49,7 +60,7 @@ class LoopbackJudge:
                 else:
                     with judge.lock:
                         judge.served[prompt] += 1
-                message = {"role": "assistant", "content": "7 4\nLoopback judge."}
+                message = {"role": "assistant", "content": judge.reply_for(prompt)}
                 self.reply(
                     200,
                     {

@@ -153,13 +153,22 @@ def test_release_summary_table():
 def test_judgment_file_places_are_read_for_both_layouts(tmp_path):
     ours = describe_path(tmp_path / "results/kc/judge/vicuna/rd_3_vs_chatgpt.jsonl")
     theirs = describe_path(tmp_path / "koala_test/kc_dolly_initRAND100/rd_10_vs_chat.jsonl")
-    assert ours == {"testset": "vicuna", "run": "kc", "round": 3, "opponent": "chatgpt"}
+    humback = describe_path(tmp_path / "results/hb/judge/vicuna/M2_vs_rd0.jsonl")
+    assert ours == {
+        "testset": "vicuna",
+        "run": "kc",
+        "model": "rd_3",
+        "round": 3,
+        "opponent": "chatgpt",
+    }
     assert theirs == {
         "testset": "koala_test",
         "run": "kc_dolly_initRAND100",
+        "model": "rd_10",
         "round": 10,
         "opponent": "chat",
     }
+    assert (humback["model"], humback["round"], humback["opponent"]) == ("M2", 2, "rd0")
 
 
 @pytest.fixture(scope="module")

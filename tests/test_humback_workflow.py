@@ -2,6 +2,7 @@
 
 import json
 
+import pandas as pd
 import pytest
 from conftest import TINY_CONFIG, run_snakemake, write_config
 
@@ -41,10 +42,25 @@ def humback_config(**changes):
     }
 
 
+INSTRUCTIONS = ["Name a colour.", "Add 2 and 3.", "Say hello."]
+
+
 @pytest.fixture(scope="module")
 def humback_run(tmp_path_factory):
+    """Humback, DiverseEvol on its curated set, and every model evaluated."""
     workdir = tmp_path_factory.mktemp("humback")
-    write_config(workdir, humback_config())
+    instructions = workdir / "alpaca_eval.json"
+    instructions.write_text(json.dumps([{"instruction": i} for i in INSTRUCTIONS]))
+    config = humback_config()
+    config["evaluation"] = {
+        "testsets": {"qs": {"generate": {"dataset": "demo", "n_records": 4}}},
+        "generation": {"max_new_tokens": 4, "temperature": 0.0},
+        "judge": {"backend": "reference"},
+        "opponents": {"first": {"round": 0}},
+        "alpaca_eval": {"instructions": str(instructions)},
+        "lm_eval": {"tasks": ["selfalign_tiny"], "batch_size": 8},
+    }
+    write_config(workdir, config)
     run_snakemake(workdir)
     return workdir / "results"
 
@@ -118,3 +134,25 @@ def test_bad_humback_input_is_named_and_nothing_is_written(tmp_path, change, mes
     assert result.returncode != 0
     assert message in result.stdout + result.stderr
     assert not (tmp_path / absent).exists()
+
+
+def test_every_model_is_evaluated_humback_and_diverseevol_alike(humback_run):
+    judged = sorted(p.name for p in (humback_run / "hb" / "judge" / "qs").iterdir())
+    assert judged == ["M1_vs_first.jsonl", "M2_vs_first.jsonl"]  # M0 is not judged against itself
+    assert [p.name for p in (humback_run / "kc_hb" / "judge" / "qs").iterdir()] == [
+        "rd_1_vs_first.jsonl"
+    ]
+    judgment = read_jsonl(humback_run / "hb" / "judge" / "qs" / "M1_vs_first.jsonl")
+    assert len(judgment) == 4  # each question in both orders:
+    assert all({"response_QUERY0", "response_QUERY1"} <= set(j) for j in judgment)
+    log = (humback_run / "hb" / "logs" / "answer" / "qs" / "M1.log").read_text()
+    assert "system tag: 'Answer in the style of an AI Assistant.'" in log
+    outputs = json.loads((humback_run / "hb" / "alpaca_eval" / "M2_outputs.json").read_text())
+    assert [o["instruction"] for o in outputs] == INSTRUCTIONS
+    assert {o["generator"] for o in outputs} == {"hb/M2"} and all("output" in o for o in outputs)
+    for run, models in (("hb", ["base", "M0", "M1", "M2"]), ("kc_hb", ["base", "rd_0", "rd_1"])):
+        table = pd.read_csv(humback_run / run / "models.tsv", sep="\t")
+        assert table["model"].tolist() == models
+        assert table["selfalign_tiny acc"].between(0, 1).all()
+        assert table["RS qs vs first"].isna().tolist() == [True, True] + [False] * (len(models) - 2)
+    assert (humback_run / "report" / "models.png").stat().st_size > 10_000

@@ -147,8 +147,18 @@ def check_evaluation(config: dict) -> None:
                     raise ConfigError(f"{key}.answers.{testset}: {path} does not exist")
         elif not spec:
             raise ConfigError(f"{key}: name a 'run', a 'round' or fixed 'answers'")
-        elif spec.get("run", None) not in (None, *config["runs"]):
+        elif spec.get("run", None) not in (None, *config["runs"], *config.get("humback", {})):
             raise ConfigError(f"{key}.run: {spec['run']!r} is not one of the runs")
+    alpaca = evaluation.get("alpaca_eval")
+    if alpaca:
+        for field in ("instructions", "reference"):
+            if field in alpaca and not Path(alpaca[field]).is_file():
+                raise ConfigError(f"evaluation.alpaca_eval.{field}: {alpaca[field]} does not exist")
+        if "judge" in alpaca and "reference" not in alpaca:
+            raise ConfigError(
+                "evaluation.alpaca_eval.reference: a judge compares with reference outputs; "
+                "name a file of them (e.g. AlpacaEval's text_davinci_003 outputs)"
+            )
     model = evaluation["diversity"].get("model")
     if model is not None and model not in config["models"]:
         raise ConfigError(f"evaluation.diversity.model: {model!r} is not defined under 'models'")

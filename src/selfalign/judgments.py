@@ -21,6 +21,7 @@ from selfalign.testsets import load_testset
 SUMMARY_COLUMNS = [
     "testset",
     "run",
+    "model",
     "round",
     "opponent",
     "judge",
@@ -139,13 +140,14 @@ def summarize(records: list[dict]) -> dict:
     }
 
 
-_FILE_NAME = re.compile(r"rd_(\d+)_vs_(.+)\.jsonl")
+_FILE_NAME = re.compile(r"((?:rd_|M)(\d+))_vs_(.+)\.jsonl")
 
 
 def describe_path(path: Path) -> dict:
-    """testset, run, round, opponent from a judgment file's place.
+    """testset, run, model, round, opponent from a judgment file's place.
 
-    Ours: results/{run}/judge/{testset}/rd_{r}_vs_{opponent}.jsonl;
+    Ours: results/{run}/judge/{testset}/{model}_vs_{opponent}.jsonl, the model
+    being rd_{r} or, for Humback, M{t} (its round is t);
     the release's: {testset}/{run}/rd_{r}_vs_{opponent}.jsonl.
     """
     found = _FILE_NAME.fullmatch(path.name)
@@ -159,8 +161,9 @@ def describe_path(path: Path) -> dict:
     return {
         "testset": testset,
         "run": run,
-        "round": int(found.group(1)),
-        "opponent": found.group(2),
+        "model": found.group(1),
+        "round": int(found.group(2)),
+        "opponent": found.group(3),
     }
 
 

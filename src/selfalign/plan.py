@@ -1,4 +1,9 @@
-"""Which evaluation files a config asks for; read while Snakemake plans."""
+"""Which evaluation files a config asks for; read while Snakemake plans.
+
+Every trained model is evaluated: a DiverseEvol run's rounds (``rd_0`` ...
+``rd_N``) and a Humback run's iterations (``M0`` ... ``Mn``). Opponents name
+a round (an iteration, for Humback), another run, or fixed answers.
+"""
 
 from __future__ import annotations
 
@@ -6,22 +11,43 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
+class Family:
+    """A run's trained models: ``prefix`` + 0 .. ``last``."""
+
+    prefix: str
+    last: int
+
+    def names(self) -> list[str]:
+        return [f"{self.prefix}{i}" for i in range(self.last + 1)]
+
+
+def families(runs: dict, humback: dict) -> dict[str, Family]:
+    """Every run that trains models, DiverseEvol and Humback alike."""
+    found = {run: Family("rd_", spec["n_round"]) for run, spec in runs.items()}
+    return found | {hb: Family("M", spec["n_iterations"]) for hb, spec in humback.items()}
+
+
+@dataclass(frozen=True)
 class Judgment:
     run: str
     testset: str
-    round: int
+    model: str
     opponent: str
 
     @property
     def path(self) -> str:
-        return f"results/{self.run}/judge/{self.testset}/rd_{self.round}_vs_{self.opponent}.jsonl"
+        return f"results/{self.run}/judge/{self.testset}/{self.model}_vs_{self.opponent}.jsonl"
 
 
-def answers_path(run: str, testset: str, rnd: int) -> str:
-    return f"results/{run}/answers/{testset}/rd_{rnd}.jsonl"
+def answers_path(run: str, testset: str, model: str) -> str:
+    return f"results/{run}/answers/{testset}/{model}.jsonl"
 
 
-def opponent_answers(evaluation: dict, runs: dict, judgment: Judgment) -> str | None:
+def model_index(family: Family, model: str) -> int:
+    return int(model.removeprefix(family.prefix))
+
+
+def opponent_answers(evaluation: dict, models: dict[str, Family], judgment: Judgment):
     """The opponent's answers file for one judgment, or None where it has none.
 
     None for a comparison of a model with itself, a round the other run does
@@ -31,20 +57,23 @@ def opponent_answers(evaluation: dict, runs: dict, judgment: Judgment) -> str | 
     if "answers" in spec:
         return spec["answers"].get(judgment.testset)
     run = spec.get("run", judgment.run)
-    rnd = spec.get("round", judgment.round)
-    if (run, rnd) == (judgment.run, judgment.round) or rnd > runs[run]["n_round"]:
+    index = spec.get("round", model_index(models[judgment.run], judgment.model))
+    if index > models[run].last:
         return None
-    return answers_path(run, judgment.testset, rnd)
+    opponent = f"{models[run].prefix}{index}"
+    if (run, opponent) == (judgment.run, judgment.model):
+        return None
+    return answers_path(run, judgment.testset, opponent)
 
 
-def judgments(evaluation: dict, runs: dict) -> list[Judgment]:
-    """Every (run, test set, round, opponent) with an opponent to judge against."""
+def judgments(evaluation: dict, models: dict[str, Family]) -> list[Judgment]:
+    """Every (run, test set, model, opponent) with an opponent to judge against."""
     wanted = []
-    for run, settings in runs.items():
+    for run, family in models.items():
         for testset in evaluation["testsets"]:
-            for rnd in range(settings["n_round"] + 1):
+            for model in family.names():
                 for opponent in evaluation["opponents"]:
-                    judgment = Judgment(run, testset, rnd, opponent)
-                    if opponent_answers(evaluation, runs, judgment):
+                    judgment = Judgment(run, testset, model, opponent)
+                    if opponent_answers(evaluation, models, judgment):
                         wanted.append(judgment)
     return wanted

@@ -116,3 +116,28 @@ def plot_vendi(tables: dict[str, pd.DataFrame], path: str) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+
+def plot_model_tables(tables: dict[str, pd.DataFrame], path: str) -> None:
+    """A panel per run: every measure of its models, left to right in training order.
+
+    AlpacaEval's percentage is shown as a fraction so that every measure shares
+    one axis (RS is a ratio around 1; rates and accuracies lie in 0..1).
+    """
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, len(tables), figsize=(6 * len(tables), 4.2), squeeze=False)
+    for ax, (run, table) in zip(axes[0], tables.items(), strict=True):
+        x = range(len(table))
+        for column in table.columns.drop("model"):
+            values = table[column] / (100 if column == "AlpacaEval win rate" else 1)
+            label = f"{column} / 100" if column == "AlpacaEval win rate" else column
+            ax.plot(x, values, marker="o", label=label)
+        ax.set_xticks(list(x), table["model"], rotation=45 if len(table) > 8 else 0)
+        ax.set_title(run)
+        ax.grid(alpha=0.3)
+        if len(table.columns) > 1:
+            ax.legend(fontsize="x-small")
+    fig.suptitle("Every model of each run")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

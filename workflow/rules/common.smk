@@ -5,6 +5,7 @@ from snakemake.exceptions import WorkflowError
 
 from selfalign import plan
 from selfalign.config import ConfigError, check_config
+from selfalign.humback import SEED_TAG
 from selfalign.records import DataError
 from selfalign.selection import get_strategy
 
@@ -18,7 +19,7 @@ HUMBACK = config.get("humback", {})
 
 
 wildcard_constraints:
-    run="|".join(re.escape(name) for name in RUNS) or "(?!)",
+    run="|".join(re.escape(name) for name in [*RUNS, *HUMBACK]) or "(?!)",
     hb="|".join(re.escape(name) for name in HUMBACK) or "(?!)",
     hbmodel=r"backward|M\d+",
     t=r"[1-9]\d*",
@@ -103,7 +104,38 @@ def run_targets(run):
 
 
 EVALUATION = config.get("evaluation")
-JUDGMENTS = plan.judgments(EVALUATION, RUNS) if EVALUATION else []
+FAMILIES = plan.families(RUNS, HUMBACK)  # every run's trained models: rd_0.. or M0..
+JUDGMENTS = plan.judgments(EVALUATION, FAMILIES) if EVALUATION else []
+
+
+EVALUATED_MODEL = r"rd_\d+|M\d+|base"  # the {model} of evaluation rules
+
+
+def run_base_model(run):
+    return RUNS[run]["model"] if run in RUNS else HUMBACK[run]["model"]
+
+
+def trained_model_dir(run, model):
+    """The folder (or hub id, for ``base``) of one of a run's models."""
+    if model == "base":
+        return model_path(run_base_model(run))
+    return f"results/{run}/output/{model}" if run in RUNS else f"results/{run}/humback/{model}"
+
+
+def trained_model_input(wildcards):
+    if wildcards.model == "base":
+        return model_input(run_base_model(wildcards.run))
+    return trained_model_dir(wildcards.run, wildcards.model)
+
+
+def inference_system(run):
+    """Humback models answer with the seed data's tag, as the paper does at inference."""
+    return SEED_TAG if run in HUMBACK else ""
+
+
+def evaluated_models(run):
+    """The rows of a run's model table: its base model (if asked), then every trained one."""
+    return (["base"] if EVALUATION.get("base") else []) + FAMILIES[run].names()
 
 
 def generation_env(backend):
@@ -117,8 +149,8 @@ def testset_file(name):
 
 
 def opponent_answers(wildcards):
-    judgment = plan.Judgment(wildcards.run, wildcards.testset, int(wildcards.rd), wildcards.opponent)
-    return plan.opponent_answers(EVALUATION, RUNS, judgment)
+    judgment = plan.Judgment(wildcards.run, wildcards.testset, wildcards.model, wildcards.opponent)
+    return plan.opponent_answers(EVALUATION, FAMILIES, judgment)
 
 
 def diversity_model(run):
@@ -133,16 +165,29 @@ def run_judgments(wildcards):
     return [j.path for j in JUDGMENTS if j.run == wildcards.run]
 
 
+def model_table_inputs(wildcards):
+    """What a run's model table gathers: judge summary, AlpacaEval, lm-eval per model."""
+    run, inputs = wildcards.run, {}
+    if any(j.run == run for j in JUDGMENTS):
+        inputs["judge"] = f"results/{run}/judge/summary.tsv"
+    alpaca = EVALUATION.get("alpaca_eval")
+    if alpaca:
+        kind = "leaderboard.tsv" if "judge" in alpaca else "outputs.json"
+        inputs["alpaca_eval"] = [f"results/{run}/alpaca_eval/{m}_{kind}" for m in evaluated_models(run)]
+    if "lm_eval" in EVALUATION:
+        inputs["lm_eval"] = [f"results/{run}/lm_eval/{m}.tsv" for m in evaluated_models(run)]
+    return inputs
+
+
 def evaluation_targets():
-    if not EVALUATION or not RUNS:
+    if not EVALUATION or not FAMILIES:
         return []
     targets = [f"results/{run}/diversity/vendi.tsv" for run in RUNS]
-    targets += [
-        f"results/{run}/judge/summary.tsv" for run in RUNS if any(j.run == run for j in JUDGMENTS)
+    targets += [f"results/{run}/models.tsv" for run in FAMILIES]
+    targets += ["results/report/vendi.png"] if RUNS else []
+    return targets + (["results/report/judge.png"] if JUDGMENTS else []) + [
+        "results/report/models.png"
     ]
-    return targets + ["results/report/vendi.png"] + (
-        ["results/report/judge.png"] if JUDGMENTS else []
-    )
 
 
 def humback_training_inputs(wildcards):

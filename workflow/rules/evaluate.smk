@@ -20,18 +20,22 @@ rule generate_testset:
 
 
 rule answer:
+    wildcard_constraints:
+        model=EVALUATED_MODEL,
     input:
-        model="results/{run}/output/rd_{rd}",
+        model=trained_model_input,
         testset=lambda w: testset_file(w.testset),
     output:
-        "results/{run}/answers/{testset}/rd_{rd}.jsonl",
+        "results/{run}/answers/{testset}/{model}.jsonl",
     params:
+        model=lambda w: trained_model_dir(w.run, w.model),
+        system=lambda w: inference_system(w.run),
         generation=lambda w: EVALUATION["generation"],
     threads: 2
     log:
-        "results/{run}/logs/answer/{testset}/rd_{rd}.log",
+        "results/{run}/logs/answer/{testset}/{model}.log",
     benchmark:
-        "results/{run}/benchmarks/answer/{testset}/rd_{rd}.tsv",
+        "results/{run}/benchmarks/answer/{testset}/{model}.tsv",
     conda:
         lambda w: generation_env(EVALUATION["generation"]["backend"])
     script:
@@ -39,18 +43,20 @@ rule answer:
 
 
 rule judge:
+    wildcard_constraints:
+        model=EVALUATED_MODEL,
     input:
-        model=lambda w: plan.answers_path(w.run, w.testset, int(w.rd)),
+        model=lambda w: plan.answers_path(w.run, w.testset, w.model),
         opponent=opponent_answers,
     output:
-        "results/{run}/judge/{testset}/rd_{rd}_vs_{opponent}.jsonl",
+        "results/{run}/judge/{testset}/{model}_vs_{opponent}.jsonl",
     params:
         judge=lambda w: EVALUATION["judge"],
-        model_name=lambda w: f"{w.run}/rd_{w.rd}",
+        model_name=lambda w: f"{w.run}/{w.model}",
     log:
-        "results/{run}/logs/judge/{testset}/rd_{rd}_vs_{opponent}.log",
+        "results/{run}/logs/judge/{testset}/{model}_vs_{opponent}.log",
     benchmark:
-        "results/{run}/benchmarks/judge/{testset}/rd_{rd}_vs_{opponent}.tsv",
+        "results/{run}/benchmarks/judge/{testset}/{model}_vs_{opponent}.tsv",
     conda:
         "../../envs/train.yaml"
     script:
@@ -119,3 +125,93 @@ rule vendi:
         "../../envs/train.yaml"
     script:
         "../scripts/vendi.py"
+
+
+rule alpaca_eval_outputs:
+    wildcard_constraints:
+        model=EVALUATED_MODEL,
+    input:
+        model=trained_model_input,
+        instructions=lambda w: EVALUATION["alpaca_eval"]["instructions"],
+    output:
+        "results/{run}/alpaca_eval/{model}_outputs.json",
+    params:
+        model=lambda w: trained_model_dir(w.run, w.model),
+        system=lambda w: inference_system(w.run),
+        generation=lambda w: EVALUATION["generation"],
+        generator=lambda w: f"{w.run}/{w.model}",
+    threads: 2
+    log:
+        "results/{run}/logs/alpaca_eval/{model}_outputs.log",
+    benchmark:
+        "results/{run}/benchmarks/alpaca_eval/{model}_outputs.tsv",
+    conda:
+        lambda w: generation_env(EVALUATION["generation"]["backend"])
+    script:
+        "../scripts/alpaca_eval_outputs.py"
+
+
+rule alpaca_eval_judge:
+    wildcard_constraints:
+        model=EVALUATED_MODEL,
+    input:
+        outputs="results/{run}/alpaca_eval/{model}_outputs.json",
+        reference=lambda w: EVALUATION["alpaca_eval"]["reference"],
+    output:
+        leaderboard="results/{run}/alpaca_eval/{model}_leaderboard.tsv",
+        annotations="results/{run}/alpaca_eval/{model}_annotations.json",
+    params:
+        judge=lambda w: EVALUATION["alpaca_eval"]["judge"],
+        annotator=lambda w: EVALUATION["alpaca_eval"]["annotator"],
+        work_dir=lambda w: f"results/{w.run}/alpaca_eval/work/{w.model}",  # cache kept on failure
+    log:
+        "results/{run}/logs/alpaca_eval/{model}_judge.log",
+    benchmark:
+        "results/{run}/benchmarks/alpaca_eval/{model}_judge.tsv",
+    conda:
+        "../../envs/train.yaml"
+    script:
+        "../scripts/alpaca_eval_judge.py"
+
+
+rule lm_eval:
+    wildcard_constraints:
+        model=EVALUATED_MODEL,
+    input:
+        model=trained_model_input,
+    output:
+        "results/{run}/lm_eval/{model}.tsv",
+    params:
+        model=lambda w: trained_model_dir(w.run, w.model),
+        lm_eval=lambda w: EVALUATION["lm_eval"],
+        include_path=str(Path(workflow.basedir) / "workflow" / "lm_eval_tasks"),
+    threads: 2
+    log:
+        "results/{run}/logs/lm_eval/{model}.log",
+    benchmark:
+        "results/{run}/benchmarks/lm_eval/{model}.tsv",
+    conda:
+        "../../envs/train.yaml"
+    script:
+        "../scripts/lm_eval.py"
+
+
+rule model_table:
+    input:
+        unpack(model_table_inputs),
+    output:
+        report(
+            "results/{run}/models.tsv",
+            caption="../report/models.rst",
+            category="Models",
+        ),
+    params:
+        models=lambda w: evaluated_models(w.run),
+    log:
+        "results/{run}/logs/model_table.log",
+    benchmark:
+        "results/{run}/benchmarks/model_table.tsv",
+    conda:
+        "../../envs/train.yaml"
+    script:
+        "../scripts/model_table.py"

@@ -75,3 +75,18 @@ rule plot_vendi:
         "../../envs/train.yaml"
     script:
         "../scripts/plot_vendi.py"
+
+
+rule plot_models:
+    input:
+        expand("results/{run}/models.tsv", run=FAMILIES),
+    output:
+        report("results/report/models.png", caption="../report/models_plot.rst", category="Models"),
+    log:
+        "results/logs/plot_models.log",
+    benchmark:
+        "results/benchmarks/plot_models.tsv",
+    conda:
+        "../../envs/train.yaml"
+    script:
+        "../scripts/plot_models.py"

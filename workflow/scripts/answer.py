@@ -1,4 +1,4 @@
-"""One round's model answers one test set, in the test set's order."""
+"""One model (a round's, an iteration's or the base) answers one test set, in order."""
 
 import logging
 import time
@@ -17,7 +17,11 @@ torch.set_num_threads(snakemake.threads)
 settings = snakemake.params.generation
 questions = load_testset(snakemake.input.testset)
 start = time.perf_counter()
-answers = generate(settings, snakemake.input.model, [q.as_record() for q in questions], settings)
+system = snakemake.params.system  # Humback models answer with their seed tag
+records = [q.as_record() | ({"system": system} if system else {}) for q in questions]
+if system:
+    logging.info("system tag: %r", system)
+answers = generate(settings, snakemake.params.model, records, settings)
 logging.info(
     "%d answers with %s in %.1f s", len(answers), settings["backend"], time.perf_counter() - start
 )

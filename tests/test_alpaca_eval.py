@@ -1,0 +1,205 @@
+"""AlpacaEval files, and the real alpaca_eval judge against a loopback endpoint."""
+
+import json
+import re
+
+import pandas as pd
+import pytest
+from conftest import SHARED_DATA
+from loopback_judge import LoopbackJudge
+
+from selfalign.alpaca_eval import (
+    AlpacaEvalError,
+    judge_outputs,
+    model_outputs,
+    read_instructions,
+    write_annotations,
+    write_leaderboard,
+    write_model_outputs,
+)
+from selfalign.records import DataError
+
+# alpaca_eval 0.6.6 imports pkg_resources, hence the setuptools<81 pin
+pytestmark = pytest.mark.filterwarnings("ignore:pkg_resources is deprecated:UserWarning")
+BETTER = "[better]"  # the loopback judge prefers the answer that carries this mark
+# Where the second answer starts, in each annotator's prompt.
+SECOND = {"alpaca_eval_gpt4": '"model": "model_2"', "chatgpt": "## Output (b):"}
+
+
+@pytest.fixture(autouse=True)
+def offline(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    monkeypatch.setenv("LOOPBACK_JUDGE_KEY", "not-a-real-key")
+
+
+def write(path, records, jsonl=False):
+    text = "".join(json.dumps(r) + "\n" for r in records) if jsonl else json.dumps(records)
+    path.write_text(text)
+    return path
+
+
+INSTRUCTIONS = [
+    {"dataset": "vicuna", "instruction": "Name a colour.", "output": "Red.", "generator": "ref"},
+    {"dataset": "koala", "instruction": "Count to three.", "output": "1 2 3", "generator": "ref"},
+    {"dataset": "oasst", "instruction": "Say hello.", "output": "Hello!", "generator": "ref"},
+]
+
+
+@pytest.mark.parametrize("jsonl", [False, True])
+def test_outputs_keep_order_and_dataset_and_name_the_generator(tmp_path, jsonl):
+    instructions = read_instructions(write(tmp_path / "eval.json", INSTRUCTIONS, jsonl))
+    assert instructions == [{k: r[k] for k in ("dataset", "instruction")} for r in INSTRUCTIONS]
+
+    records = model_outputs(instructions, ["a", "b", "c"], "kc/rd_2")
+    write_model_outputs(records, tmp_path / "out" / "outputs.json")
+    written = json.loads((tmp_path / "out" / "outputs.json").read_text())
+    assert [list(r) for r in written] == [["dataset", "instruction", "output", "generator"]] * 3
+    assert [r["instruction"] for r in written] == [r["instruction"] for r in INSTRUCTIONS]
+    assert [r["output"] for r in written] == ["a", "b", "c"]
+    assert {r["generator"] for r in written} == {"kc/rd_2"}
+    assert list((tmp_path / "out").iterdir()) == [tmp_path / "out" / "outputs.json"]
+
+
+def test_records_without_dataset_and_bad_records(tmp_path):
+    plain = write(tmp_path / "plain.jsonl", [{"instruction": "Hi?"}], jsonl=True)
+    assert model_outputs(read_instructions(plain), [""], "m") == [
+        {"instruction": "Hi?", "output": "", "generator": "m"}
+    ]
+    twice = write(tmp_path / "twice.json", [{"instruction": "Hi?"}, {"instruction": "Hi?"}])
+    with pytest.raises(DataError, match=r"twice.json:1: record 1: duplicate instruction"):
+        read_instructions(twice)
+    empty = write(tmp_path / "empty.jsonl", [{"instruction": "A"}, {"instruction": " "}], True)
+    with pytest.raises(DataError, match=r"empty.jsonl:2: record 1: field 'instruction'"):
+        read_instructions(empty)
+
+
+@pytest.mark.skipif(not (SHARED_DATA / "alpaca_eval").is_dir(), reason="no shared data")
+def test_reads_the_805_alpaca_eval_instructions():
+    instructions = read_instructions(
+        SHARED_DATA / "alpaca_eval" / "text_davinci_003_model_outputs.json"
+    )
+    assert len(instructions) == 805
+    assert {i["dataset"] for i in instructions} == {
+        "helpful_base",
+        "koala",
+        "oasst",
+        "selfinstruct",
+        "vicuna",
+    }
+
+
+def prefer_the_marked_answer(annotator):
+    """A judge reply naming the answer with BETTER in it, in the annotator's format."""
+
+    def reply(prompt):
+        second_wins = prompt.index(BETTER) > prompt.rindex(SECOND[annotator])
+        if annotator == "chatgpt":
+            return "Output (b)" if second_wins else "Output (a)"
+        first, second = (2, 1) if second_wins else (1, 2)
+        return str([{"model": "model_1", "rank": first}, {"model": "model_2", "rank": second}])
+
+    return reply
+
+
+def judge_settings(url):
+    return {
+        "model": "judge-model",
+        "base_url": url,
+        "api_key_env": "LOOPBACK_JUDGE_KEY",
+        "max_concurrency": 2,
+        "max_retries": 2,
+        "timeout": 10,
+    }
+
+
+def pairs(tmp_path, model_wins):
+    """Model and reference outputs; the model's answer is marked better where it should win."""
+    model, reference = [], []
+    for i, wins in enumerate(model_wins):
+        instruction = f"Question number {i}?"
+        mine, theirs = f"model answer {i}", f"reference answer {i}"
+        if wins:
+            mine += BETTER
+        else:
+            theirs += BETTER
+        model.append({"instruction": instruction, "output": mine, "generator": "kc/rd_1"})
+        reference.append({"instruction": instruction, "output": theirs, "generator": "ref"})
+    return write(tmp_path / "model.json", model), write(tmp_path / "ref.json", reference[::-1])
+
+
+@pytest.mark.parametrize("annotator", ["alpaca_eval_gpt4", "chatgpt"])
+def test_win_rate_from_the_real_alpaca_eval_against_a_loopback_judge(tmp_path, annotator):
+    model, reference = pairs(tmp_path, [True, True, False, True])
+    with LoopbackJudge(faults=False, reply=prefer_the_marked_answer(annotator)) as server:
+        summary, annotations = judge_outputs(
+            model, reference, judge_settings(server.url), tmp_path / "work", annotator
+        )
+        assert len(server.served) == 4 and set(server.served.values()) == {1}
+        for i in range(4):
+            assert sum(f"Question number {i}?" in p for p in server.served) == 1
+
+        again, _ = judge_outputs(
+            model, reference, judge_settings(server.url), tmp_path / "work", annotator
+        )
+        assert sum(server.requests.values()) == 4  # every verdict came from the cache
+
+    assert summary["win_rate"] == pytest.approx(75.0)
+    assert (summary["n_wins"], summary["n_wins_base"], summary["n_draws"]) == (3, 1, 0)
+    assert summary["n_total"] == 4 and summary["generator"] == "kc/rd_1"
+    assert summary["standard_error"] == pytest.approx(50 / 4**0.5)  # sem of 1, 1, 0, 1
+    assert again == summary
+    assert {a["instruction"]: a["preference"] for a in annotations} == {
+        f"Question number {i}?": p for i, p in enumerate([2, 2, 1, 2])
+    }
+
+    write_leaderboard(summary, tmp_path / "leaderboard.tsv")
+    table = pd.read_table(tmp_path / "leaderboard.tsv")
+    assert table.loc[0, "win_rate"] == pytest.approx(75.0) and len(table) == 1
+    write_annotations(annotations, tmp_path / "annotations.json")
+    assert len(json.loads((tmp_path / "annotations.json").read_text())) == 4
+
+
+def test_only_unreadable_verdicts_are_asked_again(tmp_path):
+    model, reference = pairs(tmp_path, [True, False, True])
+    judge = prefer_the_marked_answer("alpaca_eval_gpt4")
+    broken = {"Question number 1?"}
+
+    def reply(prompt):
+        return "no idea" if any(q in prompt for q in broken) else judge(prompt)
+
+    with LoopbackJudge(faults=False, reply=reply) as server:
+        with pytest.raises(AlpacaEvalError, match="only 2 of 3 pairs got a verdict"):
+            judge_outputs(model, reference, judge_settings(server.url), tmp_path / "work")
+        broken.clear()
+        summary, _ = judge_outputs(model, reference, judge_settings(server.url), tmp_path / "work")
+    assert summary["win_rate"] == pytest.approx(200 / 3)
+    assert sorted(server.requests.values()) == [1, 1, 2]
+    assert [n for p, n in server.requests.items() if "Question number 1?" in p] == [2]
+
+
+def test_errors_say_what_to_do(tmp_path, monkeypatch):
+    model, reference = pairs(tmp_path, [True, False])
+    judge = judge_settings("http://127.0.0.1:9/v1")
+    short = write(tmp_path / "short.json", json.loads(reference.read_text())[:1])
+    with pytest.raises(AlpacaEvalError, match=r"1 of 2 instructions .* have no output in"):
+        judge_outputs(model, short, judge, tmp_path / "work")
+    with pytest.raises(AlpacaEvalError, match="has no annotator 'nope'"):
+        judge_outputs(model, reference, judge, tmp_path / "work", "nope")
+    with pytest.raises(AlpacaEvalError, match="not an OpenAI-compatible endpoint"):
+        judge_outputs(model, reference, judge, tmp_path / "work", "claude")
+    monkeypatch.delenv("LOOPBACK_JUDGE_KEY")
+    with pytest.raises(AlpacaEvalError, match=re.escape("export LOOPBACK_JUDGE_KEY=")):
+        judge_outputs(model, reference, judge, tmp_path / "work")
+
+
+def test_judge_calls_survive_429s_500s_and_timeouts(tmp_path):
+    model, reference = pairs(tmp_path, [True, False, True, True, False, True])
+    judge = {**judge_settings(None), "timeout": 0.5, "max_retries": 3}
+    reply = prefer_the_marked_answer("alpaca_eval_gpt4")
+    with LoopbackJudge(reply=reply) as server:
+        judge["base_url"] = server.url
+        summary, _ = judge_outputs(model, reference, judge, tmp_path / "work")
+    assert {"429", "500", "slow"} & set(server.faults)
+    assert len(server.served) == 6 and set(server.served.values()) == {1}
+    assert summary["win_rate"] == pytest.approx(400 / 6) and summary["n_total"] == 6

@@ -1,0 +1,31 @@
+"""One model answers the AlpacaEval instructions, written as AlpacaEval model outputs."""
+
+import logging
+import time
+
+import torch
+
+from selfalign.alpaca_eval import model_outputs, read_instructions, write_model_outputs
+from selfalign.generation import generate
+from selfalign.gpus import claim_gpus
+from selfalign.logs import log_to
+
+log_to(snakemake.log[0])
+claim_gpus(int(snakemake.resources.get("gpu", 0)))
+torch.set_num_threads(snakemake.threads)
+settings = snakemake.params.generation
+instructions = read_instructions(snakemake.input.instructions)
+start = time.perf_counter()
+system = {"system": snakemake.params.system} if snakemake.params.system else {}
+answers = generate(
+    settings,
+    snakemake.params.model,
+    [{"instruction": i["instruction"], "input": ""} | system for i in instructions],
+    settings,
+)
+logging.info(
+    "%d answers with %s in %.1f s", len(answers), settings["backend"], time.perf_counter() - start
+)
+write_model_outputs(
+    model_outputs(instructions, answers, snakemake.params.generator), snakemake.output[0]
+)

@@ -1,0 +1,23 @@
+"""One model's scores on the lm-evaluation-harness tasks of the config."""
+
+import torch
+
+from selfalign.gpus import claim_gpus
+from selfalign.lm_benchmarks import results_table, run_benchmarks, write_table
+from selfalign.logs import log_to
+from selfalign.modeling import best_device
+
+log_to(snakemake.log[0])
+claim_gpus(int(snakemake.resources.get("gpu", 0)))
+torch.set_num_threads(snakemake.threads)
+settings = snakemake.params.lm_eval
+results = run_benchmarks(
+    snakemake.params.model,
+    settings["tasks"],
+    include_path=snakemake.params.include_path,
+    device=best_device() if settings["device"] == "auto" else settings["device"],
+    batch_size=settings["batch_size"],
+    dtype=settings["dtype"],
+    num_fewshot=settings.get("num_fewshot"),
+)
+write_table(results_table(results), snakemake.output[0])

@@ -1,0 +1,20 @@
+"""A run's table across its models: judge RS and Win rate, AlpacaEval, lm-eval."""
+
+import pandas as pd
+
+from selfalign.files import atomic_output
+from selfalign.logs import log_to
+from selfalign.model_table import alpaca_eval_column, judge_columns, lm_eval_columns, model_table
+
+log_to(snakemake.log[0])
+models = snakemake.params.models
+parts = []
+if hasattr(snakemake.input, "judge"):
+    parts.append(judge_columns(pd.read_csv(snakemake.input.judge, sep="\t")))
+alpaca = list(snakemake.input.get("alpaca_eval", []))
+if alpaca and alpaca[0].endswith("_leaderboard.tsv"):  # outputs alone carry no score
+    parts.append(alpaca_eval_column(dict(zip(models, alpaca, strict=True))))
+if hasattr(snakemake.input, "lm_eval"):
+    parts.append(lm_eval_columns(dict(zip(models, snakemake.input.lm_eval, strict=True))))
+with atomic_output(snakemake.output[0]) as tmp:
+    model_table(models, parts).to_csv(tmp, sep="\t", index=False, float_format="%.4f")
