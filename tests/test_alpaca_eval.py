@@ -203,3 +203,40 @@ def test_judge_calls_survive_429s_500s_and_timeouts(tmp_path):
     assert {"429", "500", "slow"} & set(server.faults)
     assert len(server.served) == 6 and set(server.served.values()) == {1}
     assert summary["win_rate"] == pytest.approx(400 / 6) and summary["n_total"] == 6
+
+
+def test_workflow_writes_outputs_and_scores_them_with_the_configured_judge(tmp_path):
+    from conftest import run_snakemake, tiny_config, write_config
+
+    questions = [f"Question number {i}?" for i in range(3)]
+    write(tmp_path / "instructions.json", [{"instruction": q} for q in questions])
+    reference = [{"instruction": q, "output": f"reference answer {i}", "generator": "ref"}
+                 for i, q in enumerate(questions)]  # fmt: skip
+    write(tmp_path / "reference.json", reference)
+
+    def reference_loses(prompt):  # the model's answer wins whichever side it is shown on
+        model_first = prompt.rindex("reference answer") > prompt.rindex(SECOND["alpaca_eval_gpt4"])
+        first, second = (1, 2) if model_first else (2, 1)
+        return str([{"model": "model_1", "rank": first}, {"model": "model_2", "rank": second}])
+
+    with LoopbackJudge(faults=False, reply=reference_loses) as server:
+        config = tiny_config(diverse_evol={"n_round": 0})
+        config["runs"] = {"kc": config["runs"]["kc"]}
+        config["evaluation"] = {
+            "testsets": config["evaluation"]["testsets"],
+            "generation": {"max_new_tokens": 4},
+            "base": False,
+            "alpaca_eval": {
+                "instructions": str(tmp_path / "instructions.json"),
+                "reference": str(tmp_path / "reference.json"),
+                "judge": judge_settings(server.url),
+            },
+        }
+        write_config(tmp_path, config)
+        run_snakemake(tmp_path, "results/kc/models.tsv")
+        assert len(server.served) == 3
+    outputs = json.loads((tmp_path / "results/kc/alpaca_eval/rd_0_outputs.json").read_text())
+    assert [o["instruction"] for o in outputs] == questions
+    table = pd.read_table(tmp_path / "results/kc/models.tsv")
+    assert table["model"].tolist() == ["rd_0"]
+    assert table.loc[0, "AlpacaEval win rate"] == pytest.approx(100.0)
