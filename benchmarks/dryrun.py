@@ -36,6 +36,9 @@ def main() -> None:
         chat = work / "data/diverseevol/answer_reference/koala_test/gpt/gpt35_0624.jsonl"
         chat.parent.mkdir(parents=True)
         chat.write_text('{"id": "q1", "instruction": "Why?", "answer": "Because."}\n')
+        alpaca = work / "data/alpaca_eval/text_davinci_003_model_outputs.json"
+        alpaca.parent.mkdir(parents=True)
+        alpaca.write_text('[{"instruction": "Why?", "output": "Because.", "generator": "r"}]')
         shutil.copy(REPO / "config/diverseevol_dolly.yaml", work / "config.yaml")
         command = [sys.executable, "-X", "importtime", "-m", "snakemake", "-n",
                    "--snakefile", str(REPO / "Snakefile"), "--directory", str(work),

@@ -25,6 +25,12 @@ def test_snakemake_lint_is_clean():
     assert "Lints for" not in result.stdout + result.stderr
 
 
+def alpaca_eval_stand_in(folder):
+    path = folder / "data/alpaca_eval/text_davinci_003_model_outputs.json"
+    path.parent.mkdir(parents=True)
+    path.write_text('[{"instruction": "Why?", "output": "Because.", "generator": "ref"}]')
+
+
 def test_paper_config_plans_every_model_and_judgment(tmp_path):
     """config/diverseevol_dolly.yaml on a stand-in Dolly file of the paper's budget."""
     (tmp_path / "data").mkdir()
@@ -48,6 +54,7 @@ def test_paper_config_plans_every_model_and_judgment(tmp_path):
     chat = release / "answer_reference/koala_test/gpt/gpt35_0624.jsonl"
     chat.parent.mkdir(parents=True)
     chat.write_text('{"id": "q1", "instruction": "Why?", "answer": "Because."}\n')
+    alpaca_eval_stand_in(tmp_path)
     shutil.copy(REPO / "config" / "diverseevol_dolly.yaml", tmp_path / "config.yaml")
     result = run_snakemake(tmp_path, "-n")
     jobs = Counter(rule for rule, _ in planned_jobs(result.stdout + result.stderr))
@@ -56,18 +63,24 @@ def test_paper_config_plans_every_model_and_judgment(tmp_path):
     assert "build_base_model" not in jobs  # a hub model is loaded, not built
     assert jobs["answer"] == 22 * 3
     assert jobs["judge"] == 22 + 20 * 3  # vs ChatGPT on koala; vs round 0 on every test set
+    for rule in ("alpaca_eval_outputs", "alpaca_eval_judge", "lm_eval"):
+        assert jobs[rule] == 22 + 2  # every round's model and each run's base model
 
 
 def test_humback_paper_config_plans_every_stage(tmp_path):
     """config/humback.yaml on stand-in oasst and web files."""
     oasst = tmp_path / "data/oasst1/2023-04-12_oasst_ready.trees.jsonl"
     web = tmp_path / "data/falcon-refinedweb/sample.jsonl"
-    for path in (oasst, web):
+    vicuna = tmp_path / "data/diverseevol/test_data/vicuna_test_set.jsonl"
+    for path in (oasst, web, vicuna):
         path.parent.mkdir(parents=True)
-        path.write_text("{}\n")
+        path.write_text('{"id": "q1", "instruction": "Why?"}\n')
+    alpaca_eval_stand_in(tmp_path)
     shutil.copy(REPO / "config" / "humback.yaml", tmp_path / "config.yaml")
     result = run_snakemake(tmp_path, "-n")
     jobs = Counter(rule for rule, _ in planned_jobs(result.stdout + result.stderr))
     assert jobs["humback_augment_shard"] == 16 and jobs["humback_augment_merge"] == 1
     assert jobs["humback_finetune"] == 4  # backward, M0, M1, M2
     assert jobs["humback_curate"] == 2
+    assert jobs["answer"] == 3 and jobs["judge"] == 2  # M1 and M2 against M0, on vicuna
+    assert jobs["alpaca_eval_judge"] == jobs["lm_eval"] == 4  # base, M0, M1, M2
