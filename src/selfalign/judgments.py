@@ -12,8 +12,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pandas as pd
-
 from selfalign.jsonl import read_jsonl
 from selfalign.judging import Comparison, parse_scores
 from selfalign.testsets import load_testset
@@ -167,8 +165,10 @@ def describe_path(path: Path) -> dict:
     }
 
 
-def summary_table(paths: list[str | Path]) -> pd.DataFrame:
-    """One row per judgment file, sorted by test set, run, opponent and round."""
+def summary_table(paths: list[str | Path]):
+    """One row per judgment file (a DataFrame), sorted by test set, run, opponent and round."""
+    import pandas as pd  # not at module level: each judge job would pay for it
+
     rows = []
     for path in map(Path, paths):
         records = read_jsonl(path)

@@ -3,7 +3,6 @@
 import logging
 
 import numpy as np
-import pandas as pd
 
 from selfalign.embedding import TOKEN_SCORES
 from selfalign.files import write_json
@@ -20,6 +19,8 @@ embeddings = np.load(path) if path else None
 path = snakemake.input.get("token_scores")
 token_scores = None
 if path:
+    import pandas as pd  # only uncertainty runs pay for it
+
     table = pd.read_csv(path, sep="\t")
     if table["id"].astype(str).tolist() != [str(r["id"]) for r in pool]:
         raise ValueError(f"{path}: ids are not the pool's, in order; delete it and rerun")
