@@ -89,12 +89,15 @@ def test_every_round_is_answered_judged_and_measured(completed_run):
         + [f"rand/judge/qs/rd_{r}_vs_rd0.jsonl" for r in (1, 2)]
     )
     summary = (results / "kc/judge/summary.tsv").read_text().splitlines()
-    assert summary[0].split("\t")[:6] == ["testset", "run", "round", "opponent", "judge", "n"]
+    header = ["testset", "run", "model", "round", "opponent", "judge", "n"]
+    assert summary[0].split("\t")[:7] == header
     assert len(summary) == 1 + 5
     # round 0 of both runs is one subset trained the same way: the judge sees a draw
     same = next(line for line in summary if "\t0\trandom\t" in line).split("\t")
-    assert same[6:9] == ["0", "6", "0"]
-    for png in ("report/judge.png", "report/vendi.png"):
+    assert same[7:10] == ["0", "6", "0"]
+    table = (results / "kc/models.tsv").read_text().splitlines()
+    assert [line.split("\t")[0] for line in table] == ["model", "rd_0", "rd_1", "rd_2"]
+    for png in ("report/judge.png", "report/vendi.png", "report/models.png"):
         assert (results / png).stat().st_size > 10_000
 
 
@@ -180,7 +183,8 @@ def test_raising_n_round_plans_only_the_new_round_without_torch(completed_run):
 def test_forcerun_one_selection_reruns_it_and_what_depends_on_it(completed_run):
     result = run_snakemake(completed_run, "-n", "--forcerun", "results/kc/data/rd_1_labeled.json")
     jobs = planned_jobs(result.stdout + result.stderr)
-    per_round = {(rule, w["rd"]) for rule, w in jobs if "rd" in w}
+    per_round = {(rule, w.get("rd") or w["model"].removeprefix("rd_")) for rule, w in jobs
+                 if "rd" in w or "model" in w}  # fmt: skip
     assert {
         ("select", "1"),
         ("finetune", "1"),
@@ -197,6 +201,7 @@ def test_forcerun_one_selection_reruns_it_and_what_depends_on_it(completed_run):
         "plot_selection",
         "plot_vendi",
         "plot_judgments",
+        "plot_models",
         "all",
     }
 

@@ -134,8 +134,10 @@ def inference_system(run):
 
 
 def evaluated_models(run):
-    """The rows of a run's model table: its base model (if asked), then every trained one."""
-    return (["base"] if EVALUATION.get("base") else []) + FAMILIES[run].names()
+    """The rows of a run's model table: its base model, where asked and where AlpacaEval
+    or lm-eval measure it (pairwise judgments compare trained models), then every trained one."""
+    base = EVALUATION.get("base") and {"alpaca_eval", "lm_eval"} & set(EVALUATION)
+    return (["base"] if base else []) + FAMILIES[run].names()
 
 
 def generation_env(backend):
