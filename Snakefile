@@ -1,6 +1,6 @@
 # selfalign: LLMs that choose and make their own instruction-tuning data.
 #   snakemake                                       # the CPU demo (profiles/default)
-#   snakemake --profile profiles/slurm --configfile config/diverseevol_dolly.yaml
+#   snakemake --workflow-profile profiles/slurm --configfile config/diverseevol_dolly.yaml
 import sys
 from pathlib import Path
 
@@ -30,14 +30,15 @@ except WorkflowError as err:
 
 # Jobs of seconds that need no GPU: on a cluster they run where Snakemake
 # runs, not through the queue (whose latency would dwarf them). Judging is
-# here too: it only waits on API calls, and compute nodes often have no
-# route to the internet.
+# here too (pairwise and AlpacaEval): it only waits on API calls, and compute
+# nodes often have no route to the internet.
 localrules:
     all,
     prepare_pool,
     init_round,
     generate_testset,
     judge,
+    alpaca_eval_judge,
     judge_summary,
     selection_summary,
     plot_selection,

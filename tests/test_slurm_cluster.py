@@ -1,0 +1,204 @@
+"""profiles/slurm on a real single-node SLURM cluster (tests/cluster/slurm_cluster.py).
+
+Root on Debian only: the fixture installs slurm-wlm and munge with apt-get when
+they are missing, starts munged, slurmctld and slurmd, and stops them at the end.
+Anywhere else these tests skip.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import REPO, TINY_CONFIG, write_config
+
+sys.path.insert(0, str(Path(__file__).parent / "cluster"))
+import slurm_cluster
+
+RUNS = ("kc", "rand")
+PROFILE = yaml.safe_load((REPO / "profiles/slurm/config.yaml").read_text())
+GPU_RULES = {
+    rule for rule, res in PROFILE["set-resources"].items() if res.get("slurm_partition") == "gpu"
+}
+# the whole SLURM run; Snakemake ignores SIGTERM while it waits on jobs: this kills it
+RUN_TIMEOUT = 900
+
+UNAVAILABLE = slurm_cluster.unavailable_reason()
+if UNAVAILABLE is None and importlib.util.find_spec("snakemake_executor_plugin_slurm") is None:
+    UNAVAILABLE = "pip install snakemake-executor-plugin-slurm to test profiles/slurm"
+needs_cluster = pytest.mark.skipif(UNAVAILABLE is not None, reason=f"no SLURM: {UNAVAILABLE}")
+
+
+def test_every_gpu_rule_gets_a_gpu_on_slurm():
+    default = yaml.safe_load((REPO / "profiles/default/config.yaml").read_text())
+    on_one_machine = {
+        rule for rule, res in default.get("set-resources", {}).items() if res.get("gpu")
+    }
+    assert on_one_machine <= GPU_RULES
+    for rule in GPU_RULES:
+        resources = PROFILE["set-resources"][rule]
+        assert resources["gpu"] >= 1 and PROFILE["set-threads"][rule] >= 1
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """The test cluster, started for this module and stopped after it, whatever happens."""
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(slurm_cluster.lock(timeout=600))
+            stack.callback(slurm_cluster.stop)
+            info = slurm_cluster.start()
+        except slurm_cluster.ClusterUnavailable as err:
+            pytest.skip(f"the test SLURM cluster did not start: {err}")
+        yield info
+
+
+def job_env() -> dict:
+    """This environment, this venv's python first, and no SLURM variables of an outer job."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("SLURM_")}
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    return env
+
+
+def small_node_profile(folder: Path, cpus: int) -> Path:
+    """profiles/slurm cut to one small node: same partitions, GPUs and rules; no conda."""
+    profile = copy.deepcopy(PROFILE)
+    profile.pop("software-deployment-method")  # no conda here: jobs run in this venv
+    profile["latency-wait"] = 5
+    profile["default-resources"].update(mem_mb=1000, runtime=20)
+    for resources in profile["set-resources"].values():
+        resources.update(mem_mb=1500, runtime=20)
+        if "cpus_per_gpu" in resources:
+            resources["cpus_per_gpu"] = cpus
+    profile["set-threads"] = {rule: min(n, cpus) for rule, n in profile["set-threads"].items()}
+    profile["slurm-init-seconds-before-status-checks"] = 2  # jobs take seconds here
+    profile["slurm-keep-successful-logs"] = True
+    folder.mkdir(parents=True)
+    (folder / "config.yaml").write_text(yaml.safe_dump(profile, sort_keys=False))
+    return folder
+
+
+def squeue(*fields: str, states: str = "all", name: str | None = None) -> list[list[str]]:
+    """``fields`` of the cluster's jobs (none has a space in it)."""
+    command = ["squeue", "--noheader", f"--states={states}"] + ([f"--name={name}"] if name else [])
+    command.append("--Format=" + ",".join(f"{field}:200" for field in fields))
+    result = subprocess.run(command, capture_output=True, text=True, timeout=30)
+    return [line.split() for line in result.stdout.splitlines() if line.strip()]
+
+
+def cancel_first_running(rule: str, stop: threading.Event, cancelled: list) -> None:
+    """scancel the first job of ``rule`` seen running (the plugin puts the rule in --comment)."""
+    while not stop.is_set():
+        for jobid, comment in squeue("JobID", "Comment", states="RUNNING"):
+            if comment.startswith(f"rule_{rule}_"):
+                time.sleep(1)  # past the job's start, well before its end
+                subprocess.run(["scancel", jobid], timeout=30, check=True)
+                cancelled.append(jobid)
+                return
+        stop.wait(0.2)
+
+
+@needs_cluster
+def test_gpu_partition_hands_out_gpus(cluster, tmp_path):
+    for flag in ("--gpus=1", "--gres=gpu:1"):
+        result = subprocess.run(
+            ["srun", "-p", "gpu", flag, "-n1", "-t", "1", "printenv", "CUDA_VISIBLE_DEVICES"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=tmp_path,
+            env=job_env(),
+        )
+        assert result.returncode == 0, result.stderr
+        if cluster["gpu_devices"]:
+            assert result.stdout.strip() == "0"
+
+
+@needs_cluster
+def test_slurm_profile_runs_every_job_through_sbatch_and_retries_a_cancelled_one(
+    cluster, tmp_path, request
+):
+    workdir = tmp_path / "work"
+    write_config(workdir, TINY_CONFIG)
+    profile = small_node_profile(tmp_path / "profile", cluster["cpus"])
+    command = [
+        *(sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile")),
+        *("--configfile", str(workdir / "config.yaml"), "--workflow-profile", str(profile)),
+    ]
+    stop, cancelled = threading.Event(), []
+    canceller = threading.Thread(target=cancel_first_running, args=("finetune", stop, cancelled))
+    canceller.start()
+    try:
+        result = subprocess.run(
+            command,
+            cwd=workdir,
+            env=job_env(),
+            capture_output=True,
+            text=True,
+            timeout=RUN_TIMEOUT,
+        )
+    finally:
+        stop.set()
+        canceller.join(timeout=60)
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, log[-6000:]
+
+    # (a) every job but the local ones went through sbatch: once, the cancelled one twice
+    jobs = {
+        int(jobid): bool(local)
+        for local, jobid in re.findall(r"\n(local)?rule \w+:\n(?:    .*\n)*?    jobid: (\d+)", log)
+    }
+    remote = {jobid for jobid, local in jobs.items() if not local}
+    submitted = [
+        (int(job), slurm_id)
+        for job, slurm_id in re.findall(r"Job (\d+) has been submitted with SLURM jobid (\d+)", log)
+    ]
+    assert remote and {job for job, _ in submitted} == remote
+    assert len(submitted) == len(remote) + 1
+    logs = list((workdir / ".snakemake/slurm_logs").rglob("*.log"))
+    assert len(logs) == len(submitted)
+    run_id = re.search(r"SLURM run ID: (\S+)", log).group(1)
+    in_slurm = {
+        jobid: (state, partition, gpus, re.match(r"rule_(\w+?)(?:_wildcards_|$)", comment)[1])
+        for jobid, state, partition, gpus, comment in squeue(
+            "JobID", "State", "Partition", "tres-per-job", "Comment", name=run_id
+        )
+    }
+    assert sorted(in_slurm) == sorted(slurm_id for _, slurm_id in submitted)
+    for _, partition, gpus, rule in in_slurm.values():
+        gpus = gpus.replace("gres/", "gres:")  # newer SLURM writes gres/gpu:1
+        on_gpu = rule in GPU_RULES
+        assert (partition, gpus) == (("gpu", "gres:gpu:1") if on_gpu else ("cpu", "N/A")), rule
+    assert {rule for *_, rule in in_slurm.values()} & GPU_RULES
+
+    # (c) the job cancelled while running failed, was submitted again, and the run finished
+    assert cancelled, "no finetune job was seen running"
+    assert in_slurm[cancelled[0]][0] == "CANCELLED"
+    assert f"SLURM-job '{cancelled[0]}' failed, SLURM status is: 'CANCELLED'" in log
+    retried = next(job for job, slurm_id in submitted if slurm_id == cancelled[0])
+    attempts = [slurm_id for job, slurm_id in submitted if job == retried]
+    assert len(attempts) == 2 and attempts[0] == cancelled[0]
+    others = {state for jobid, (state, *_) in in_slurm.items() if jobid != cancelled[0]}
+    assert others == {"COMPLETED"}
+
+    # (b) the same selections and judgments as a local run of the same config
+    # (asked for only now: no local run where the cluster does not start)
+    completed_run = request.getfixturevalue("completed_run")
+    for run in RUNS:
+        selections = sorted((completed_run / "results" / run / "data").glob("rd_*_labeled.json"))
+        assert len(selections) == TINY_CONFIG["diverse_evol"]["n_round"] + 1
+        for path in selections:
+            ours = workdir / path.relative_to(completed_run)
+            assert ours.read_bytes() == path.read_bytes(), ours
+        summary = f"results/{run}/judge/summary.tsv"
+        assert (workdir / summary).read_bytes() == (completed_run / summary).read_bytes()
