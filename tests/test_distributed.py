@@ -36,7 +36,8 @@ def test_launch_is_derived_from_the_job_resources(resources, nproc, nnodes, laun
         assert command[:3] == [sys.executable, "-m", "torch.distributed.run"]
         assert "--standalone" in command
     else:  # one torchrun per node, meeting at the head node
-        assert command[:4] == ["srun", "--nodes=2", "--ntasks-per-node=1", "--kill-on-bad-exit=1"]
+        srun = ["srun", "--overlap", "--nodes=2", "--ntasks-per-node=1", "--kill-on-bad-exit=1"]
+        assert command[:5] == srun  # a step inside the job's own allocation
         assert "--rdzv_endpoint=node1:29500" in command and "--rdzv_id=77" in command
     assert tensor_parallel_size(nproc) == nproc
 
@@ -139,3 +140,17 @@ def test_gpu_jobs_on_one_machine_never_share_a_card(tmp_path):
     first.wait()
     third = start(0)
     assert third.communicate(timeout=60)[0].strip() == "0,1"
+
+
+def test_a_finetune_job_given_two_gpus_trains_with_two_processes(tmp_path):
+    """The workflow's own launch path; on a CPU machine the two processes use gloo."""
+    from conftest import run_snakemake, tiny_config, write_config
+
+    write_config(tmp_path, tiny_config(diverse_evol={"n_round": 0}))
+    two = ("--set-resources", "finetune:gpu=2", "--resources", "gpu=2")
+    run_snakemake(tmp_path, "results/kc/output/rd_0", *two)
+    log = (tmp_path / "results/kc/logs/finetune/rd_0.log").read_text()
+    assert "torch.distributed.run --nproc_per_node=2 --nnodes=1 --standalone" in log
+    assert log.count("training done after") == 2  # one line per rank
+    assert (tmp_path / "results/kc/output/rd_0/model.safetensors").is_file()
+    assert not list((tmp_path / "results/kc/output").glob("*.launch.json"))

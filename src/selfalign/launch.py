@@ -42,10 +42,13 @@ class JobShape:
 
 
 def head_node() -> str:
-    """The first host of a SLURM allocation: where torchrun's rendezvous lives."""
+    """The first host of this job's SLURM allocation: where torchrun's rendezvous lives."""
     nodelist = os.environ.get("SLURM_JOB_NODELIST")
     if not nodelist:
-        return "127.0.0.1"
+        raise RuntimeError(
+            "a multi-node job needs its SLURM allocation (SLURM_JOB_NODELIST is not set); "
+            "run it through the SLURM profile, or give the rule one node"
+        )
     hosts = subprocess.run(
         ["scontrol", "show", "hostnames", nodelist], capture_output=True, text=True, check=True
     ).stdout.split()
@@ -68,7 +71,8 @@ def training_command(
     torchrun += [f"--nproc_per_node={shape.processes_per_node}", f"--nnodes={shape.nodes}"]
     if shape.nodes == 1:
         return [*torchrun, "--standalone", *entry]
-    srun = ["srun", f"--nodes={shape.nodes}", "--ntasks-per-node=1", "--kill-on-bad-exit=1"]
+    srun = ["srun", "--overlap", f"--nodes={shape.nodes}", "--ntasks-per-node=1"]
+    srun.append("--kill-on-bad-exit=1")
     rdzv = ["--rdzv_backend=c10d", f"--rdzv_endpoint={rendezvous}", f"--rdzv_id={job_id}"]
     return [*srun, *torchrun, *rdzv, *entry]
 

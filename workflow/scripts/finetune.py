@@ -42,12 +42,10 @@ if shape.world_size == 1:
 else:
     spec_path = Path(f"{snakemake.output[0]}.launch.json")  # on the shared file system
     spec_path.write_text(json.dumps(spec))
-    command = training_command(
-        shape,
-        [str(spec_path)],
-        rendezvous=f"{head_node()}:29500",
-        job_id=os.environ.get("SLURM_JOB_ID", "0"),
-    )
+    nodes = {}
+    if shape.nodes > 1:  # one torchrun per node, meeting on the first
+        nodes = {"rendezvous": f"{head_node()}:29500", "job_id": os.environ["SLURM_JOB_ID"]}
+    command = training_command(shape, [str(spec_path)], **nodes)
     logging.info("launching %s", " ".join(command))
     try:
         subprocess.run(command, check=True, stdout=sys.stdout, stderr=sys.stderr)
