@@ -14,6 +14,11 @@ PROMPT_NO_INPUT = (
 )
 
 
+def with_system(records: list[dict], system: str) -> list[dict]:
+    """``records`` with a ``system`` text to open their prompts (none where it is empty)."""
+    return [r | {"system": system} for r in records] if system else records
+
+
 def alpaca_prompt(record: dict) -> str:
     """The prompt for one record; the response follows it directly.
 

@@ -57,8 +57,9 @@ def next_round(
     if n_query > len(unl):
         raise ValueError(f"n_query={n_query} but only {len(unl)} records are unlabeled")
     chooser = get_strategy(strategy)
-    columns = {"embeddings": [embeddings], "token_scores": (token_scores or {None: None}).values()}
-    if chooser.needs and any(c is None or len(c) != len(pool) for c in columns[chooser.needs]):
+    given = {"embeddings": embeddings, "token_scores": token_scores}.get(chooser.needs)
+    columns = given.values() if isinstance(given, dict) else [given]
+    if chooser.needs and (given is None or any(len(c) != len(pool) for c in columns)):
         raise ValueError(f"strategy {strategy!r} needs {chooser.needs} for every pool record")
     query = Query(lab, unl, n_query, round_seed(seed, rnd), embeddings, token_scores)
     picks = chooser.select(query)

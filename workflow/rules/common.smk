@@ -167,15 +167,17 @@ def run_judgments(wildcards):
     return [j.path for j in JUDGMENTS if j.run == wildcards.run]
 
 
+def alpaca_eval_files(run, kind):
+    return [f"results/{run}/alpaca_eval/{m}_{kind}" for m in evaluated_models(run)]
+
+
 def model_table_inputs(wildcards):
     """What a run's model table gathers: judge summary, AlpacaEval, lm-eval per model."""
     run, inputs = wildcards.run, {}
     if any(j.run == run for j in JUDGMENTS):
         inputs["judge"] = f"results/{run}/judge/summary.tsv"
-    alpaca = EVALUATION.get("alpaca_eval")
-    if alpaca:
-        kind = "leaderboard.tsv" if "judge" in alpaca else "outputs.json"
-        inputs["alpaca_eval"] = [f"results/{run}/alpaca_eval/{m}_{kind}" for m in evaluated_models(run)]
+    if "judge" in EVALUATION.get("alpaca_eval", {}):
+        inputs["alpaca_eval"] = alpaca_eval_files(run, "leaderboard.tsv")
     if "lm_eval" in EVALUATION:
         inputs["lm_eval"] = [f"results/{run}/lm_eval/{m}.tsv" for m in evaluated_models(run)]
     return inputs
@@ -186,6 +188,8 @@ def evaluation_targets():
         return []
     targets = [f"results/{run}/diversity/vendi.tsv" for run in RUNS]
     targets += [f"results/{run}/models.tsv" for run in FAMILIES]
+    if "alpaca_eval" in EVALUATION:  # outputs alone: no score for the table, but wanted
+        targets += [f for run in FAMILIES for f in alpaca_eval_files(run, "outputs.json")]
     targets += ["results/report/vendi.png"] if RUNS else []
     return targets + (["results/report/judge.png"] if JUDGMENTS else []) + [
         "results/report/models.png"

@@ -9,6 +9,7 @@ from selfalign.alpaca_eval import model_outputs, read_instructions, write_model_
 from selfalign.generation import generate
 from selfalign.gpus import claim_gpus
 from selfalign.logs import log_to
+from selfalign.prompts import with_system
 
 log_to(snakemake.log[0])
 claim_gpus(int(snakemake.resources.get("gpu", 0)))
@@ -16,12 +17,9 @@ torch.set_num_threads(snakemake.threads)
 settings = snakemake.params.generation
 instructions = read_instructions(snakemake.input.instructions)
 start = time.perf_counter()
-system = {"system": snakemake.params.system} if snakemake.params.system else {}
+records = [{"instruction": i["instruction"], "input": ""} for i in instructions]
 answers = generate(
-    settings,
-    snakemake.params.model,
-    [{"instruction": i["instruction"], "input": ""} | system for i in instructions],
-    settings,
+    settings, snakemake.params.model, with_system(records, snakemake.params.system), settings
 )
 logging.info(
     "%d answers with %s in %.1f s", len(answers), settings["backend"], time.perf_counter() - start

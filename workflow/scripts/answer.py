@@ -9,6 +9,7 @@ from selfalign.generation import generate
 from selfalign.gpus import claim_gpus
 from selfalign.jsonl import write_jsonl
 from selfalign.logs import log_to
+from selfalign.prompts import with_system
 from selfalign.testsets import load_testset
 
 log_to(snakemake.log[0])
@@ -18,7 +19,7 @@ settings = snakemake.params.generation
 questions = load_testset(snakemake.input.testset)
 start = time.perf_counter()
 system = snakemake.params.system  # Humback models answer with their seed tag
-records = [q.as_record() | ({"system": system} if system else {}) for q in questions]
+records = with_system([q.as_record() for q in questions], system)
 if system:
     logging.info("system tag: %r", system)
 answers = generate(settings, snakemake.params.model, records, settings)

@@ -7,7 +7,6 @@ import logging
 import time
 
 import numpy as np
-import pandas as pd
 import torch
 
 from selfalign.embedding import TOKEN_SCORES
@@ -42,6 +41,8 @@ logging.info(
     time.perf_counter() - start,
 )
 if token_scores:
+    import pandas as pd  # only the uncertainty strategies' pass writes a table
+
     table = pd.DataFrame({"id": [r["id"] for r in pool]} | {k: features[k] for k in TOKEN_SCORES})
     with atomic_output(snakemake.output.token_scores) as tmp:
         table.to_csv(tmp, sep="\t", index=False, float_format="%.8g")

@@ -24,7 +24,8 @@ claim_gpus(int(snakemake.resources.get("gpu", 0)))
 torch.set_num_threads(snakemake.threads)
 training = dict(snakemake.params.training)
 small = snakemake.params.get("small_data")  # Humback: other settings below a size
-if small and len(read_json(snakemake.input[0])) < small["below"]:
+records = read_json(snakemake.input[0])
+if small and len(records) < small["below"]:
     training.update(small["training"])
 spec = {
     "base_model": snakemake.params.base,
@@ -38,7 +39,7 @@ spec = {
 }
 shape = JobShape.from_resources(snakemake.resources)
 if shape.world_size == 1:
-    finetune(**spec | {"records": read_json(spec["records"])})
+    finetune(**spec | {"records": records})
 else:
     spec_path = Path(f"{snakemake.output[0]}.launch.json")  # on the shared file system
     spec_path.write_text(json.dumps(spec))

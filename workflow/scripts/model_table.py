@@ -11,9 +11,9 @@ models = snakemake.params.models
 parts = []
 if hasattr(snakemake.input, "judge"):
     parts.append(judge_columns(pd.read_csv(snakemake.input.judge, sep="\t")))
-alpaca = list(snakemake.input.get("alpaca_eval", []))
-if alpaca and alpaca[0].endswith("_leaderboard.tsv"):  # outputs alone carry no score
-    parts.append(alpaca_eval_column(dict(zip(models, alpaca, strict=True))))
+if hasattr(snakemake.input, "alpaca_eval"):  # leaderboards, where a judge scored the outputs
+    leaderboards = dict(zip(models, snakemake.input.alpaca_eval, strict=True))
+    parts.append(alpaca_eval_column(leaderboards))
 if hasattr(snakemake.input, "lm_eval"):
     parts.append(lm_eval_columns(dict(zip(models, snakemake.input.lm_eval, strict=True))))
 with atomic_output(snakemake.output[0]) as tmp:
