@@ -36,6 +36,7 @@ localrules:
     all,
     prepare_pool,
     init_round,
+    round_json,
     generate_testset,
     judge,
     alpaca_eval_judge,

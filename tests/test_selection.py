@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from selfalign.rounds import initial_split, next_round
+from selfalign.rounds import initial_rows, next_picks, unlabeled_rows
 from selfalign.selection import available, get_strategy
 from selfalign.selection.kcenter import greedy_kcenter
 
@@ -68,78 +68,69 @@ def test_registry_lists_strategies_and_names_unknown_ones():
 
 
 def test_uncertainty_strategies_rank_the_unlabeled_pool():
-    pool = [{"id": str(i)} for i in range(8)]
     max_prob = np.array([0.1, 0.9, 0.2, 0.2, 0.8, 0.05, 0.6, 0.2])
     scores = {"mean_max_prob": max_prob, "mean_margin": max_prob[::-1].copy()}
     scores["mean_entropy"] = 1 - max_prob
-    labeled, unlabeled = pool[5:6], pool[:5] + pool[6:]  # the smallest score is labeled
+    labeled = np.array([5])  # the smallest score is labeled
 
     def picks(strategy):
-        lab, _ = next_round(
-            pool,
-            labeled,
-            unlabeled,
-            strategy=strategy,
-            n_query=3,
-            seed=0,
-            rnd=1,
-            token_scores=scores,
-        )
-        return [r["id"] for r in lab[1:]]
+        return next_picks(
+            8, labeled, strategy=strategy, n_query=3, seed=0, rnd=1, token_scores=scores
+        ).tolist()
 
-    assert picks("least_confidence") == ["0", "2", "3"]  # 0.2 three times: lowest index first
-    assert picks("margin") == ["2", "7", "0"]  # 0.05, 0.1, then 0.2 at rows 0 and 4
+    assert picks("least_confidence") == [0, 2, 3]  # 0.2 three times: lowest index first
+    assert picks("margin") == [2, 7, 0]  # 0.05, 0.1, then 0.2 at rows 0 and 4
     assert picks("entropy") == picks("least_confidence")
     with pytest.raises(ValueError, match="needs token_scores"):
-        next_round(pool, labeled, unlabeled, strategy="entropy", n_query=3, seed=0, rnd=1)
+        next_picks(8, labeled, strategy="entropy", n_query=3, seed=0, rnd=1)
 
 
-def run_rounds(pool, strategy, seed, embeddings=None, n_round=4, n_query=7, init=9):
-    labeled, unlabeled = initial_split(pool, init, seed)
-    history = [(labeled, unlabeled)]
+def run_rounds(n_pool, strategy, seed, embeddings=None, n_round=4, n_query=7, init=9):
+    labeled = initial_rows(n_pool, init, seed)
+    history = [labeled]
     for rnd in range(1, n_round + 1):
-        labeled, unlabeled = next_round(
-            pool,
+        picks = next_picks(
+            n_pool,
             labeled,
-            unlabeled,
             strategy=strategy,
             n_query=n_query,
             seed=seed,
             rnd=rnd,
             embeddings=embeddings,
         )
-        history.append((labeled, unlabeled))
+        labeled = np.concatenate([labeled, picks])
+        history.append(labeled)
     return history
 
 
 @pytest.mark.parametrize("strategy", ["kcenter", "random"])
 def test_rounds_keep_pools_disjoint_complete_and_growing(strategy):
     rng = np.random.default_rng(0)
-    pool = [{"id": f"r{i}", "instruction": str(i), "input": "", "output": ""} for i in range(80)]
     embeddings, _ = clustered(rng, 80, 4, 5)
-    history = run_rounds(pool, strategy, seed=3, embeddings=embeddings)
-    ids = {r["id"] for r in pool}
-    previous = set()
-    for rnd, (labeled, unlabeled) in enumerate(history):
-        lab, unl = [r["id"] for r in labeled], [r["id"] for r in unlabeled]
-        assert len(set(lab)) == len(lab) and not set(lab) & set(unl)
-        assert set(lab) | set(unl) == ids
-        assert len(lab) == 9 + 7 * rnd
-        assert previous <= set(lab) and lab[: len(previous)] == [i for i in lab if i in previous]
-        previous = set(lab)
-    again = run_rounds(pool, strategy, seed=3, embeddings=embeddings)
-    assert again == history
-    other = run_rounds(pool, strategy, seed=4, embeddings=embeddings)
-    assert other != history
+    history = run_rounds(80, strategy, seed=3, embeddings=embeddings)
+    previous = np.array([], dtype=np.int64)
+    for rnd, labeled in enumerate(history):
+        unlabeled = unlabeled_rows(80, labeled)
+        assert len(set(labeled.tolist())) == len(labeled) == 9 + 7 * rnd
+        assert not set(labeled.tolist()) & set(unlabeled.tolist())
+        assert sorted([*labeled.tolist(), *unlabeled.tolist()]) == list(range(80))
+        assert (np.diff(unlabeled) > 0).all()  # the rest of the pool, in pool order
+        assert (labeled[: len(previous)] == previous).all()
+        previous = labeled
+    again = run_rounds(80, strategy, seed=3, embeddings=embeddings)
+    assert all((a == b).all() for a, b in zip(again, history, strict=True))
+    other = run_rounds(80, strategy, seed=4, embeddings=embeddings)
+    assert any((a != b).any() for a, b in zip(other, history, strict=True))
 
 
-def test_next_round_refuses_sets_that_do_not_split_the_pool():
-    pool = [{"id": str(i), "instruction": "x", "input": "", "output": ""} for i in range(10)]
-    labeled, unlabeled = initial_split(pool, 3, 0)
-    with pytest.raises(ValueError, match="do not split the pool"):
-        next_round(pool, labeled, unlabeled[1:], strategy="random", n_query=2, seed=0, rnd=1)
+def test_next_picks_refuses_rows_that_are_not_the_pool_s():
+    labeled = initial_rows(10, 3, 0)
+    with pytest.raises(ValueError, match="not distinct rows of a 10-record pool"):
+        next_picks(10, [*labeled, labeled[0]], strategy="random", n_query=2, seed=0, rnd=1)
+    with pytest.raises(ValueError, match="not distinct rows of a 10-record pool"):
+        next_picks(10, [*labeled, 10], strategy="random", n_query=2, seed=0, rnd=1)
     with pytest.raises(ValueError, match="needs embeddings for every pool record"):
-        next_round(pool, labeled, unlabeled, strategy="kcenter", n_query=2, seed=0, rnd=1)
+        next_picks(10, labeled, strategy="kcenter", n_query=2, seed=0, rnd=1)
 
 
 @pytest.mark.parametrize("dtype", ["float32", "bfloat16", "float16"])

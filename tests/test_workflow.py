@@ -14,7 +14,9 @@ import pytest
 import torch
 from conftest import TINY_CONFIG, run_snakemake, snakemake_command, tiny_config, write_config
 
+from selfalign.labeled import read_labeled
 from selfalign.modeling import load_causal_lm
+from selfalign.pools import read_records
 from selfalign.training import finetune
 
 RUNS = ("kc", "rand")
@@ -39,16 +41,16 @@ def planned_jobs(dry_run_output: str) -> list[tuple[str, dict]]:
 
 def test_every_round_leaves_the_diverseevol_files(completed_run):
     results = completed_run / "results"
-    pool = read(results / "pools" / "demo.json")
-    pool_ids = {r["id"] for r in pool}
+    pool = read_records(results / "pools" / "demo.arrow")
     for run in RUNS:
         previous = []
         for rnd in range(N_ROUND + 1):
             labeled = read(results / run / "data" / f"rd_{rnd}_labeled.json")
             unlabeled = read(results / run / "data" / f"rd_{rnd}_unlabeled.json")
-            lab, unl = [r["id"] for r in labeled], [r["id"] for r in unlabeled]
-            assert len(lab) == INIT + rnd * N_QUERY
-            assert not set(lab) & set(unl) and set(lab) | set(unl) == pool_ids
+            rows = read_labeled(results / run / "data" / f"rd_{rnd}_labeled.tsv").rows
+            assert labeled == [pool[i] for i in rows]  # the release's view of the round
+            assert unlabeled == [r for i, r in enumerate(pool) if i not in set(rows)]
+            assert len(labeled) == INIT + rnd * N_QUERY
             assert labeled[: len(previous)] == previous
             previous = labeled
             assert (results / run / "output" / f"rd_{rnd}" / "model.safetensors").is_file()
@@ -177,11 +179,13 @@ def test_raising_n_round_plans_only_the_new_round_without_torch(completed_run):
         ("kc", "3"),
         ("rand", "3"),
     ]
+    views = sorted((w["run"], w["rd"], w["part"]) for rule, w in jobs if rule == "round_json")
+    assert views == [(run, "3", part) for run in RUNS for part in ("labeled", "unlabeled")]
     assert not {"init_round", "prepare_pool", "build_base_model"} & {rule for rule, _ in jobs}
 
 
 def test_forcerun_one_selection_reruns_it_and_what_depends_on_it(completed_run):
-    result = run_snakemake(completed_run, "-n", "--forcerun", "results/kc/data/rd_1_labeled.json")
+    result = run_snakemake(completed_run, "-n", "--forcerun", "results/kc/data/rd_1_labeled.tsv")
     jobs = planned_jobs(result.stdout + result.stderr)
     per_round = {(rule, w.get("rd") or w["model"].removeprefix("rd_")) for rule, w in jobs
                  if "rd" in w or "model" in w}  # fmt: skip
@@ -194,6 +198,8 @@ def test_forcerun_one_selection_reruns_it_and_what_depends_on_it(completed_run):
         ("answer", "1"),
         ("answer", "2"),
         ("judge", "2"),
+        ("round_json", "1"),
+        ("round_json", "2"),
     } <= per_round
     assert all(rd != "0" for _, rd in per_round), "nothing before round 1 reruns"
     assert {w.get("run") for _, w in jobs} <= {"kc", None}, "the random run is untouched"
@@ -237,8 +243,8 @@ def test_sigkill_mid_round_then_restart_gives_the_same_selection(completed_run, 
     run_snakemake(tmp_path)
     for run in RUNS:
         for rnd in range(N_ROUND + 1):
-            for part in ("labeled", "unlabeled"):
-                name = f"results/{run}/data/rd_{rnd}_{part}.json"
+            for name in ("labeled.tsv", "labeled.json", "unlabeled.json"):
+                name = f"results/{run}/data/rd_{rnd}_{name}"
                 assert (tmp_path / name).read_bytes() == (completed_run / name).read_bytes()
     assert not list((tmp_path / "results").rglob("*.tmp*"))
 
@@ -273,21 +279,65 @@ def test_invalid_config_stops_before_any_job_and_names_the_key(tmp_path, change,
     assert not (tmp_path / "results").exists()
 
 
-def test_bad_pool_file_is_named_with_its_line_and_nothing_is_written(tmp_path):
-    pool = tmp_path / "pool.json"
-    pool.write_text(
-        '[\n {"instruction": "a", "output": "b"},\n {"instruction": 3, "output": "c"}\n]'
+def file_pool_config(tmp_path, records, **run):
+    """A config whose pool is a JSON file; jobs up to the round-0 split need no model."""
+    pool, text = (
+        tmp_path / "pool.json",
+        records if isinstance(records, str) else json.dumps(records),
     )
-    datasets = {"mine": {"path": str(pool)}}
-    runs = {"kc": {"dataset": "mine", "model": "tiny", "init_label_num": 1, "n_round": 0}}
-    write_config(
-        tmp_path,
-        tiny_config(datasets=datasets, runs=runs, models={"tiny": {"name_or_path": "unused"}}),
-    )
+    if not pool.is_file() or pool.read_text() != text:  # same text: same mtime
+        pool.write_text(text)
+    runs = {"kc": {"dataset": "mine", "model": "tiny", "init_label_num": 2, "n_round": 0} | run}
+    models = {"tiny": {"name_or_path": "unused"}}
+    config = tiny_config(datasets={"mine": {"path": str(pool)}}, models=models)
+    config["runs"] = runs
+    del config["evaluation"]
+    return config, pool
+
+
+def test_bad_pool_file_is_named_with_its_line_and_nothing_after_it_runs(tmp_path):
+    text = '[\n {"instruction": "a", "output": "b"},\n {"instruction": 3, "output": "c"}\n]'
+    config, pool = file_pool_config(tmp_path, text)
+    write_config(tmp_path, config)
     result = run_snakemake(tmp_path, check=False)
     assert result.returncode != 0
-    assert f"{pool}:3: record 1: field 'instruction' must be a string, got int" in result.stderr
-    assert not (tmp_path / "results").exists()
+    log = (tmp_path / "results/logs/prepare_pool/mine.log").read_text()
+    assert f"{pool}:3: record 1: field 'instruction' must be a string, got int" in log
+    assert sorted(p.name for p in (tmp_path / "results").iterdir()) == ["benchmarks", "logs"]
+
+
+def test_planning_never_opens_a_pool_file(tmp_path):
+    config, _ = file_pool_config(tmp_path, "this is not JSON, and planning must not notice")
+    write_config(tmp_path, config)
+    result = run_snakemake(tmp_path, "-n", python_flags=("-X", "importtime"))
+    assert {rule for rule, _ in planned_jobs(result.stdout)} >= {"prepare_pool", "init_round"}
+    imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines()}
+    assert not {"torch", "transformers", "datasets", "selfalign.pools"} & imported
+
+
+def test_the_budget_is_checked_where_the_pool_size_is_known(tmp_path):
+    records = [{"instruction": f"Q{i}", "output": f"A{i}"} for i in range(20)]
+    too_many, ok = {"n_round": 4, "n_query": 5}, {"n_round": 3, "n_query": 6}  # 22 or 20 of 20
+    message = "invalid config: runs.kc: init_label_num + n_round * n_query = 2 + 4 * 5 = 22 " \
+        "exceeds the 20 records of dataset 'mine'"  # fmt: skip
+    # First run: only the job that reads the pool knows its size; it stops the run.
+    config, _ = file_pool_config(tmp_path, records, **too_many)
+    write_config(tmp_path, config)
+    result = run_snakemake(tmp_path, check=False)
+    assert result.returncode != 0
+    assert message in (tmp_path / "results/logs/prepare_pool/mine.log").read_text()
+    assert not (tmp_path / "results/pools/mine.arrow").exists()
+    assert not (tmp_path / "results/kc").exists()
+    # Once the pool is prepared, planning knows its size from the sidecar.
+    write_config(tmp_path, file_pool_config(tmp_path, records, **ok)[0])
+    run_snakemake(tmp_path, "results/kc/data/rd_0_labeled.tsv")
+    write_config(tmp_path, file_pool_config(tmp_path, records, **too_many)[0])
+    result = run_snakemake(tmp_path, "-n", check=False)
+    assert result.returncode != 0 and message in result.stdout + result.stderr
+    # A changed pool file is prepared again, with everything after it.
+    write_config(tmp_path, file_pool_config(tmp_path, records + records[:1], **ok)[0])
+    result = run_snakemake(tmp_path, "-n", "results/kc/data/rd_0_labeled.tsv")
+    assert {rule for rule, _ in planned_jobs(result.stdout)} == {"prepare_pool", "init_round"}
 
 
 def test_uncertainty_run_selects_the_least_confident_records(tmp_path):
@@ -298,7 +348,7 @@ def test_uncertainty_run_selects_the_least_confident_records(tmp_path):
     run_snakemake(tmp_path)
     results = tmp_path / "results"
     scores = pd.read_csv(results / "lc" / "token_scores" / "rd_0.tsv", sep="\t")
-    pool = read(results / "pools" / "demo.json")
+    pool = read_records(results / "pools" / "demo.arrow")
     assert scores["id"].astype(str).tolist() == [str(r["id"]) for r in pool]
     assert not (results / "lc" / "embeddings").exists()  # this strategy needs no embeddings
     before = {r["id"] for r in read(results / "lc" / "data" / "rd_0_labeled.json")}

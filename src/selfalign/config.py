@@ -4,14 +4,18 @@ The schema (``workflow/schemas/config.schema.yaml``) checks types and keys;
 this module resolves each run against the ``diverse_evol`` defaults and
 checks what spans keys: names that must exist, and the selection budget
 ``init_label_num + n_round * n_query`` against the pool's size.
+
+Planning never reads a pool: it checks a budget where the size is known
+without one (a generated pool, or a prepared pool's sidecar); the job that
+prepares a pool checks every budget on it before any later job starts.
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from pathlib import Path
 
-from selfalign.records import load_pool
 from selfalign.selection import available
 
 
@@ -40,30 +44,46 @@ def resolve_run(config: dict, name: str) -> dict:
     return settings
 
 
-def pool_size(config: dict, dataset: str) -> int | None:
-    """Records in a dataset: the generator's count, the checked file's, or None.
-
-    None for a Humback curated set, whose size is known only once it exists;
-    its budget is checked when round 0 is drawn.
-    """
+def check_dataset(config: dict, dataset: str) -> None:
+    """A dataset's source exists (a hub dataset is checked when it is read)."""
     spec = config["datasets"][dataset]
-    if "generate" in spec:
-        return spec["generate"]["n_records"]
-    if "humback" in spec:
-        return None
-    path = Path(spec["path"])
-    if not path.is_file():
+    key = f"datasets.{dataset}"
+    if "path" in spec and not Path(spec["path"]).exists():
         raise ConfigError(
-            f"datasets.{dataset}.path: {path} does not exist; download the dataset "
+            f"{key}.path: {spec['path']} does not exist; download the dataset "
             f"there or point the key at your copy"
         )
-    return len(load_pool(path))
+    for option in ("subset", "revision"):
+        if option in spec and "hub" not in spec:
+            raise ConfigError(f"{key}.{option}: only a hub dataset has one; remove it")
+    if "fields" in spec and not {"path", "hub"} & set(spec):
+        raise ConfigError(f"{key}.fields: only a dataset read from a file or the hub maps fields")
 
 
-def check_config(config: dict) -> dict[str, dict]:
-    """Resolve every run and check it; return ``{run: settings}``."""
+def check_budgets(config: dict, dataset: str, n_records: int, runs=None) -> None:
+    """Every run on ``dataset`` selects at most its ``n_records`` records."""
+    for name in config["runs"]:
+        run = runs[name] if runs else resolve_run(config, name)
+        if run["dataset"] != dataset:
+            continue
+        need = run["init_label_num"] + run["n_round"] * run["n_query"]
+        if need > n_records:
+            raise ConfigError(
+                f"runs.{name}: init_label_num + n_round * n_query = {run['init_label_num']} + "
+                f"{run['n_round']} * {run['n_query']} = {need} exceeds the "
+                f"{n_records} records of dataset {dataset!r}; lower n_round or n_query"
+            )
+
+
+def check_config(
+    config: dict, known_size: Callable[[str], int | None] = lambda dataset: None
+) -> dict[str, dict]:
+    """Resolve every run and check it; return ``{run: settings}``.
+
+    ``known_size(dataset)`` is a pool's record count where planning knows it
+    without reading the pool, else None.
+    """
     runs = {}
-    sizes: dict[str, int] = {}
     strategies = available()
     for name in config["runs"]:
         run = resolve_run(config, name)
@@ -76,17 +96,13 @@ def check_config(config: dict) -> dict[str, dict]:
                 )
         if run["strategy"] not in strategies:
             raise ConfigError(f"{key}.strategy: {run['strategy']!r} is not one of {strategies}")
-        if run["dataset"] not in sizes:
-            sizes[run["dataset"]] = pool_size(config, run["dataset"])
-        need = run["init_label_num"] + run["n_round"] * run["n_query"]
-        if sizes[run["dataset"]] is not None and need > sizes[run["dataset"]]:
-            raise ConfigError(
-                f"{key}: init_label_num + n_round * n_query = {run['init_label_num']} + "
-                f"{run['n_round']} * {run['n_query']} = {need} exceeds the "
-                f"{sizes[run['dataset']]} records of dataset {run['dataset']!r}; "
-                f"lower n_round or n_query"
-            )
         runs[name] = run
+    for dataset in dict.fromkeys(run["dataset"] for run in runs.values()):
+        check_dataset(config, dataset)
+        spec = config["datasets"][dataset]
+        size = spec["generate"]["n_records"] if "generate" in spec else known_size(dataset)
+        if size is not None:
+            check_budgets(config, dataset, size, runs)
     for name, spec in config["models"].items():
         build = spec.get("build")
         if build and build["dataset"] not in config["datasets"]:

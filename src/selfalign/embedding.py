@@ -9,10 +9,14 @@ the top probability, the gap between the top two probabilities and the entropy.
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 from tqdm.auto import tqdm
 
 from selfalign.sft import encode_example, pad_batch
+
+logger = logging.getLogger(__name__)
 
 TOKEN_SCORES = ("mean_max_prob", "mean_margin", "mean_entropy")
 
@@ -64,6 +68,7 @@ def pool_features(
     device = next(body.parameters()).device
     ids = [encode_example(tokenizer, r, max_length)["input_ids"] for r in records]
     batches = length_sorted_batches([len(x) for x in ids], batch_size)
+    logger.info("%d records, %d tokens", len(records), sum(len(x) for x in ids))
     out = {"embeddings": np.empty((len(records), body.config.hidden_size), dtype=np.float32)}
     if lm_head is not None:
         out |= {name: np.empty(len(records), dtype=np.float64) for name in TOKEN_SCORES}

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
+import time
 from pathlib import Path
 
 
@@ -36,3 +38,12 @@ def log_to(path: str) -> None:
     startup = seconds_since_process_start()
     if startup is not None:
         logging.info("start-up: %.2f s", startup)
+
+
+@contextlib.contextmanager
+def timed(step: str):
+    """Log how long ``step`` took: jobs split their time into reading, compute
+    and writing this way (``benchmarks/scale.py`` reads these lines)."""
+    start = time.perf_counter()
+    yield
+    logging.info("step %s: %.2f s", step, time.perf_counter() - start)

@@ -1,10 +1,15 @@
-"""Instruction records: read, check and normalise a pool file.
+"""Instruction records in JSON files: parse, check and normalise one by one.
 
-A pool is a JSON array (Alpaca, DiverseEvol) or JSON Lines (Dolly) of objects
+A JSON pool is an array (Alpaca, DiverseEvol) or JSON Lines (Dolly) of objects
 with an instruction, an optional input and an output. Dolly's ``context`` and
-``response`` are read as ``input`` and ``output``. Every record leaves with a
-stable string ``id``: its own ``id`` field if it has one, else its position
-in the file. Every error names the file and the line of the record.
+``response`` are read as ``input`` and ``output``; ``fields`` names other
+source columns. Every record leaves with a stable string ``id``: its own
+``id`` field if it has one, else its position. Every error names the file and
+the line of the record.
+
+``selfalign.pools`` checks whole pools column by column; it comes here only
+to report a fault of a JSON source, so this is the one place that turns a
+record index into a line.
 """
 
 from __future__ import annotations
@@ -14,8 +19,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-ALIASES = {"context": "input", "response": "output"}
 TEXT_FIELDS = ("instruction", "input", "output")
+KNOWN_FIELDS = ("id", *TEXT_FIELDS)
+ALIASES = {"input": "context", "output": "response"}  # field: Dolly's name for it
 
 
 class DataError(ValueError):
@@ -30,29 +36,30 @@ class Located:
     value: object
 
 
-def _line_of(text: str, pos: int) -> int:
-    return text.count("\n", 0, pos) + 1
+def _skip_space(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos] in " \t\r\n":
+        pos += 1
+    return pos
 
 
 def _parse_array(path: Path, text: str) -> list[Located]:
+    """The items of a JSON array; lines are counted once, from item to item."""
     decoder = json.JSONDecoder()
-    pos = text.index("[") + 1
+    pos = _skip_space(text, text.index("[") + 1)
+    line, counted = 1, 0  # ``line`` is the line of text[counted]
     items: list[Located] = []
     try:
-        while True:
-            while pos < len(text) and text[pos] in " \t\r\n":
-                pos += 1
-            if text.startswith("]", pos):
-                return items
+        while not text.startswith("]", pos):
             if items:
                 if not text.startswith(",", pos):
                     raise json.JSONDecodeError("expected ',' or ']'", text, pos)
-                pos += 1
-                while pos < len(text) and text[pos] in " \t\r\n":
-                    pos += 1
+                pos = _skip_space(text, pos + 1)
             value, end = decoder.raw_decode(text, pos)
-            items.append(Located(_line_of(text, pos), value))
-            pos = end
+            line += text.count("\n", counted, pos)
+            counted = pos
+            items.append(Located(line, value))
+            pos = _skip_space(text, end)
+        return items
     except json.JSONDecodeError as err:
         raise DataError(
             f"{path}:{err.lineno}: not valid JSON ({err.msg}, column {err.colno})"
@@ -87,38 +94,59 @@ def parse_json_records(path: str | os.PathLike) -> list[Located]:
     return _parse_lines(path, text)
 
 
-def _normalise(path: Path, item: Located, index: int) -> dict:
+def source_fields(field: str, columns, fields: dict | None = None) -> list[str]:
+    """The source columns read as ``field``, first present first: the one
+    ``fields`` names, else the field itself and its Dolly alias."""
+    names = [fields[field]] if fields and field in fields else [field, ALIASES.get(field)]
+    return [name for name in names if name in columns]
+
+
+def missing_field(field: str, fields: dict | None = None) -> str:
+    if fields and field in fields:
+        return f"missing field '{field}' (column '{fields[field]}')"
+    also = f" (or '{ALIASES[field]}')" if field in ALIASES else ""
+    return f"missing field '{field}'{also}"
+
+
+def _normalise(path: Path, item: Located, index: int, fields: dict | None) -> dict:
     where = f"{path}:{item.line}: record {index}"
     if not isinstance(item.value, dict):
         raise DataError(f"{where}: expected a JSON object, got {type(item.value).__name__}")
-    record = {ALIASES.get(k, k): v for k, v in item.value.items()}
-    for key in ("instruction", "output"):
-        if key not in record:
-            also = " (or 'response')" if key == "output" else ""
-            raise DataError(f"{where}: missing field '{key}'{also}")
+    value = item.value
+    record, used = {}, set()
+    for field in KNOWN_FIELDS:
+        names = source_fields(field, value, fields)
+        present = [value[name] for name in names if value[name] is not None]
+        if present:
+            record[field] = present[0]
+        used.update(names)
+    for field in ("instruction", "output"):
+        if field not in record:
+            raise DataError(f"{where}: {missing_field(field, fields)}")
     record.setdefault("input", "")
-    for key in TEXT_FIELDS:
-        if not isinstance(record[key], str):
+    for field in TEXT_FIELDS:
+        if not isinstance(record[field], str):
             raise DataError(
-                f"{where}: field '{key}' must be a string, got {type(record[key]).__name__}"
+                f"{where}: field '{field}' must be a string, got {type(record[field]).__name__}"
             )
     if not record["instruction"].strip():
         raise DataError(f"{where}: field 'instruction' is empty")
     raw_id = record.pop("id", index)
     if not isinstance(raw_id, (str, int)) or isinstance(raw_id, bool):
         raise DataError(f"{where}: field 'id' must be a string or an integer")
-    return {"id": str(raw_id), **{k: record.pop(k) for k in TEXT_FIELDS}, **record}
+    extra = {k: v for k, v in value.items() if k not in used and k not in KNOWN_FIELDS}
+    return {"id": str(raw_id), **{k: record[k] for k in TEXT_FIELDS}, **extra}
 
 
-def load_pool(path: str | os.PathLike) -> list[dict]:
-    """Read and check a pool file; raise DataError naming file and line."""
+def check_json_records(path: str | os.PathLike, fields: dict | None = None) -> list[dict]:
+    """Read and check a JSON pool record by record; raise DataError naming file and line."""
     path = Path(path)
     items = parse_json_records(path)
     if not items:
         raise DataError(f"{path}: the pool is empty; it needs at least one record")
     records, first_line = [], {}
     for index, item in enumerate(items):
-        record = _normalise(path, item, index)
+        record = _normalise(path, item, index, fields)
         if record["id"] in first_line:
             raise DataError(
                 f"{path}:{item.line}: record {index}: duplicate id {record['id']!r} "

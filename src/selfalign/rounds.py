@@ -1,8 +1,10 @@
-"""DiverseEvol rounds: the labeled/unlabeled split of a pool, round by round.
+"""DiverseEvol rounds: which pool rows are labeled, round by round.
 
-Invariants every function here keeps (and checks): labeled and unlabeled are
-disjoint and together are the pool; a round adds exactly ``n_query`` records
-to labeled and removes them from unlabeled; the same seed gives the same split.
+A round's state is its labeled rows in the order they were chosen; the
+unlabeled set is the rest of the pool, in pool order. Invariants every
+function here keeps (and checks): labeled rows are distinct rows of the pool;
+a round adds exactly ``n_query`` of the unlabeled rows; the same seed gives
+the same rows.
 """
 
 from __future__ import annotations
@@ -17,26 +19,24 @@ def round_seed(seed: int, rnd: int) -> int:
     return int(np.random.SeedSequence([seed, rnd]).generate_state(1)[0])
 
 
-def initial_split(pool: list[dict], n_labeled: int, seed: int) -> tuple[list[dict], list[dict]]:
-    """Round 0: ``n_labeled`` records drawn at random; the rest stay unlabeled."""
-    if not 0 < n_labeled <= len(pool):
-        raise ValueError(f"init_label_num={n_labeled} must be in 1..{len(pool)} (the pool size)")
-    chosen = np.random.default_rng(round_seed(seed, 0)).choice(len(pool), n_labeled, replace=False)
-    taken = set(chosen.tolist())
-    return [pool[i] for i in chosen], [r for i, r in enumerate(pool) if i not in taken]
+def initial_rows(n_pool: int, n_labeled: int, seed: int) -> np.ndarray:
+    """Round 0: ``n_labeled`` pool rows drawn at random, in the order drawn."""
+    if not 0 < n_labeled <= n_pool:
+        raise ValueError(f"init_label_num={n_labeled} must be in 1..{n_pool} (the pool size)")
+    rng = np.random.default_rng(round_seed(seed, 0))
+    return rng.choice(n_pool, n_labeled, replace=False).astype(np.int64)
 
 
-def _positions(pool_index: dict[str, int], records: list[dict], what: str) -> np.ndarray:
-    try:
-        return np.array([pool_index[r["id"]] for r in records], dtype=np.int64)
-    except KeyError as err:
-        raise ValueError(f"{what} holds id {err.args[0]!r}, which is not in the pool") from None
+def unlabeled_rows(n_pool: int, labeled: np.ndarray) -> np.ndarray:
+    """The pool rows not in ``labeled``, in pool order."""
+    mask = np.ones(n_pool, dtype=bool)
+    mask[labeled] = False
+    return np.flatnonzero(mask)
 
 
-def next_round(
-    pool: list[dict],
-    labeled: list[dict],
-    unlabeled: list[dict],
+def next_picks(
+    n_pool: int,
+    labeled: np.ndarray,
     *,
     strategy: str,
     n_query: int,
@@ -44,28 +44,26 @@ def next_round(
     rnd: int,
     embeddings: np.ndarray | None = None,
     token_scores: dict[str, np.ndarray] | None = None,
-) -> tuple[list[dict], list[dict]]:
-    """Labeled and unlabeled records of round ``rnd`` from those of ``rnd - 1``.
+) -> np.ndarray:
+    """The ``n_query`` rows round ``rnd`` adds to round ``rnd - 1``'s labeled rows.
 
     ``embeddings`` and ``token_scores`` are pool-aligned, for strategies that need them.
     """
-    index = {r["id"]: i for i, r in enumerate(pool)}
-    lab = _positions(index, labeled, "the labeled set")
-    unl = _positions(index, unlabeled, "the unlabeled set")
-    if len(lab) + len(unl) != len(pool) or len(np.union1d(lab, unl)) != len(pool):
-        raise ValueError("labeled and unlabeled sets do not split the pool exactly")
-    if n_query > len(unl):
-        raise ValueError(f"n_query={n_query} but only {len(unl)} records are unlabeled")
+    labeled = np.asarray(labeled, dtype=np.int64)
+    if len(np.unique(labeled)) != len(labeled) or not ((labeled >= 0) & (labeled < n_pool)).all():
+        raise ValueError(f"the labeled rows are not distinct rows of a {n_pool}-record pool")
+    unlabeled = unlabeled_rows(n_pool, labeled)
+    if n_query > len(unlabeled):
+        raise ValueError(f"n_query={n_query} but only {len(unlabeled)} records are unlabeled")
     chooser = get_strategy(strategy)
     given = {"embeddings": embeddings, "token_scores": token_scores}.get(chooser.needs)
     columns = given.values() if isinstance(given, dict) else [given]
-    if chooser.needs and (given is None or any(len(c) != len(pool) for c in columns)):
+    if chooser.needs and (given is None or any(len(c) != n_pool for c in columns)):
         raise ValueError(f"strategy {strategy!r} needs {chooser.needs} for every pool record")
-    query = Query(lab, unl, n_query, round_seed(seed, rnd), embeddings, token_scores)
-    picks = chooser.select(query)
-    if len(picks) != n_query or len(set(picks)) != n_query or not set(picks) <= set(unl.tolist()):
+    query = Query(labeled, unlabeled, n_query, round_seed(seed, rnd), embeddings, token_scores)
+    picks = np.asarray(chooser.select(query), dtype=np.int64)
+    free = np.zeros(n_pool, dtype=bool)
+    free[unlabeled] = True
+    if len(picks) != n_query or len(np.unique(picks)) != n_query or not free[picks].all():
         raise RuntimeError(f"strategy {strategy!r} must pick {n_query} distinct unlabeled records")
-    picked = set(picks)
-    return labeled + [pool[i] for i in picks], [
-        r for r in unlabeled if index[r["id"]] not in picked
-    ]
+    return picks

@@ -6,12 +6,39 @@ from snakemake.exceptions import WorkflowError
 from selfalign import plan
 from selfalign.config import ConfigError, check_config
 from selfalign.humback import SEED_TAG
-from selfalign.records import DataError
+from selfalign.pool_meta import size_from_meta
 from selfalign.selection import get_strategy
 
+
+def pool_file(dataset):
+    """A prepared pool: checked records in one Arrow file (selfalign.pools)."""
+    return f"results/pools/{dataset}.arrow"
+
+
+def pool_meta_file(dataset):
+    """A prepared pool's sidecar: its size, read while planning (selfalign.pool_meta)."""
+    return f"results/pools/{dataset}.meta.json"
+
+
+def curated_file(hb, t):
+    return f"results/{hb}/humback/curated_{t}.jsonl"
+
+
+def pool_source(dataset):
+    """A dataset's spec as prepare_pool reads it: a Humback curated set is its file."""
+    spec = config["datasets"][dataset]
+    if "humback" in spec:
+        return {"path": curated_file(spec["humback"]["run"], spec["humback"]["iteration"])}
+    return spec
+
+
+def known_pool_size(dataset):
+    return size_from_meta(pool_source(dataset), pool_meta_file(dataset))
+
+
 try:
-    RUNS = check_config(config)
-except (ConfigError, DataError) as err:
+    RUNS = check_config(config, known_pool_size)
+except ConfigError as err:
     raise WorkflowError(f"invalid config: {err}") from None
 
 
@@ -28,16 +55,9 @@ wildcard_constraints:
     opponent=r"[A-Za-z0-9][A-Za-z0-9_.-]*",
 
 
-def pool_file(dataset):
-    return f"results/pools/{dataset}.json"
-
-
 def dataset_source(wildcards):
-    """The file a pool is read from; nothing for a generated pool."""
-    spec = config["datasets"][wildcards.dataset]
-    if "humback" in spec:
-        return f"results/{spec['humback']['run']}/humback/curated_{spec['humback']['iteration']}.jsonl"
-    return spec.get("path", [])
+    """The file or folder a pool is read from; nothing for a generated or hub pool."""
+    return pool_source(wildcards.dataset).get("path", [])
 
 
 def run_pool(wildcards):
@@ -80,13 +100,18 @@ def pool_pass_needed(run):
     return get_strategy(RUNS[run]["strategy"]).needs
 
 
+def labeled_file(run, rnd):
+    """A round's labeled set: pool rows and ids (selfalign.labeled)."""
+    return f"results/{run}/data/rd_{rnd}_labeled.tsv"
+
+
+def run_labeled_files(wildcards):
+    return [labeled_file(wildcards.run, r) for r in range(RUNS[wildcards.run]["n_round"] + 1)]
+
+
 def select_inputs(wildcards):
     prev = int(wildcards.rd) - 1
-    inputs = {
-        "pool": run_pool(wildcards),
-        "labeled": f"results/{wildcards.run}/data/rd_{prev}_labeled.json",
-        "unlabeled": f"results/{wildcards.run}/data/rd_{prev}_unlabeled.json",
-    }
+    inputs = {"pool": run_pool(wildcards), "labeled": labeled_file(wildcards.run, prev)}
     needed = pool_pass_needed(wildcards.run)
     if needed == "embeddings":
         inputs["embeddings"] = f"results/{wildcards.run}/embeddings/rd_{prev}.npy"
@@ -96,9 +121,10 @@ def select_inputs(wildcards):
 
 
 def run_targets(run):
-    """Every round's model and the run's selection table."""
+    """Every round's model, the release's JSON views the run asks for, its selection table."""
     rounds = range(RUNS[run]["n_round"] + 1)
-    return [f"results/{run}/output/rd_{r}" for r in rounds] + [
+    views = [f"results/{run}/data/rd_{r}_{part}.json" for r in rounds for part in RUNS[run]["round_json"]]
+    return [f"results/{run}/output/rd_{r}" for r in rounds] + views + [
         f"results/{run}/selection_summary.tsv"
     ]
 
@@ -200,7 +226,7 @@ def humback_training_inputs(wildcards):
     """Seed pairs for every model; M_t also takes the curated set A_t."""
     inputs = {"seed": f"results/{wildcards.hb}/humback/seed.jsonl"}
     if wildcards.hbmodel not in ("backward", "M0"):
-        inputs["curated"] = f"results/{wildcards.hb}/humback/curated_{wildcards.hbmodel[1:]}.jsonl"
+        inputs["curated"] = curated_file(wildcards.hb, wildcards.hbmodel[1:])
     return inputs
 
 

@@ -1,10 +1,13 @@
+# Read a pool's source once, check every record, and check the selection budget
+# of every run on it: the one job that reads the source, before any GPU job.
 rule prepare_pool:
     input:
         dataset_source,
     output:
-        "results/pools/{dataset}.json",
+        pool="results/pools/{dataset}.arrow",
+        meta="results/pools/{dataset}.meta.json",
     params:
-        spec=lambda w: config["datasets"][w.dataset],
+        spec=lambda w: pool_source(w.dataset),
     log:
         "results/logs/prepare_pool/{dataset}.log",
     benchmark:

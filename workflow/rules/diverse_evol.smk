@@ -7,8 +7,7 @@ rule init_round:
     input:
         pool=run_pool,
     output:
-        labeled="results/{run}/data/rd_0_labeled.json",
-        unlabeled="results/{run}/data/rd_0_unlabeled.json",
+        labeled="results/{run}/data/rd_0_labeled.tsv",
     params:
         n_labeled=lambda w: RUNS[w.run]["init_label_num"],
         seed=lambda w: RUNS[w.run]["seed"],
@@ -24,7 +23,8 @@ rule init_round:
 
 rule finetune:
     input:
-        labeled="results/{run}/data/rd_{rd}_labeled.json",
+        labeled="results/{run}/data/rd_{rd}_labeled.tsv",
+        pool=run_pool,
         base=base_model_input,
     output:
         directory("results/{run}/output/rd_{rd}"),
@@ -81,8 +81,7 @@ rule select:
     input:
         unpack(select_inputs),
     output:
-        labeled="results/{run}/data/rd_{rd}_labeled.json",
-        unlabeled="results/{run}/data/rd_{rd}_unlabeled.json",
+        labeled="results/{run}/data/rd_{rd}_labeled.tsv",
     wildcard_constraints:
         rd=r"[1-9]\d*",
     params:
@@ -97,3 +96,23 @@ rule select:
         "../../envs/train.yaml"
     script:
         "../scripts/select.py"
+
+
+# The release's files for a round (its labeled records; the rest of the pool),
+# made from the round's rows; diverse_evol.round_json says which a run writes.
+rule round_json:
+    input:
+        labeled="results/{run}/data/rd_{rd}_labeled.tsv",
+        pool=run_pool,
+    output:
+        "results/{run}/data/rd_{rd}_{part}.json",
+    wildcard_constraints:
+        part="labeled|unlabeled",
+    log:
+        "results/{run}/logs/round_json/rd_{rd}_{part}.log",
+    benchmark:
+        "results/{run}/benchmarks/round_json/rd_{rd}_{part}.tsv",
+    conda:
+        "../../envs/train.yaml"
+    script:
+        "../scripts/round_json.py"

@@ -106,11 +106,8 @@ rule embed_fixed:
 
 rule vendi:
     input:
-        pool=run_pool,
         embeddings=lambda w: fixed_embeddings(w.run),
-        labeled=lambda w: [
-            f"results/{w.run}/data/rd_{r}_labeled.json" for r in range(RUNS[w.run]["n_round"] + 1)
-        ],
+        labeled=run_labeled_files,
     output:
         report(
             "results/{run}/diversity/vendi.tsv",

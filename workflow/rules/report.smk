@@ -1,9 +1,7 @@
 rule selection_summary:
     input:
-        lambda w: [
-            f"results/{w.run}/data/rd_{r}_labeled.json"
-            for r in range(RUNS[w.run]["n_round"] + 1)
-        ],
+        pool=run_pool,
+        labeled=run_labeled_files,
     output:
         report(
             "results/{run}/selection_summary.tsv",

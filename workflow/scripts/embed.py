@@ -4,7 +4,6 @@ The pool is sharded over the GPUs the job can see and merged in record order.
 """
 
 import logging
-import time
 
 import numpy as np
 import torch
@@ -12,40 +11,37 @@ import torch
 from selfalign.embedding import TOKEN_SCORES
 from selfalign.files import atomic_output
 from selfalign.gpus import claim_gpus
-from selfalign.logs import log_to
+from selfalign.logs import log_to, timed
 from selfalign.pool_pass import job_devices, run_pool_pass
-from selfalign.records import read_json
+from selfalign.pools import read_records
 
 log_to(snakemake.log[0])
 claim_gpus(int(snakemake.resources.get("gpu", 0)))
 torch.set_num_threads(snakemake.threads)
 devices = job_devices()
-pool = read_json(snakemake.input.pool)
+with timed("read"):
+    pool = read_records(snakemake.input.pool)
 token_scores = hasattr(snakemake.output, "token_scores")
-start = time.perf_counter()
-features = run_pool_pass(
-    snakemake.params.model,
-    pool,
-    devices=devices,
-    threads=snakemake.threads,
-    dtype=snakemake.params.dtype,
-    token_scores=token_scores,
-    max_length=snakemake.params.max_length,
-    batch_size=snakemake.params.batch_size,
-)
-logging.info(
-    "%d records on %s (%s): %.1f s",
-    len(pool),
-    ", ".join(devices),
-    snakemake.params.dtype,
-    time.perf_counter() - start,
-)
-if token_scores:
-    import pandas as pd  # only the uncertainty strategies' pass writes a table
+logging.info("%d records on %s (%s)", len(pool), ", ".join(devices), snakemake.params.dtype)
+with timed("pass"):
+    features = run_pool_pass(
+        snakemake.params.model,
+        pool,
+        devices=devices,
+        threads=snakemake.threads,
+        dtype=snakemake.params.dtype,
+        token_scores=token_scores,
+        max_length=snakemake.params.max_length,
+        batch_size=snakemake.params.batch_size,
+    )
+with timed("write"):
+    if token_scores:
+        import pandas as pd  # only the uncertainty strategies' pass writes a table
 
-    table = pd.DataFrame({"id": [r["id"] for r in pool]} | {k: features[k] for k in TOKEN_SCORES})
-    with atomic_output(snakemake.output.token_scores) as tmp:
-        table.to_csv(tmp, sep="\t", index=False, float_format="%.8g")
-else:
-    with atomic_output(snakemake.output.embeddings) as tmp, open(tmp, "wb") as f:
-        np.save(f, features["embeddings"])
+        ids = {"id": [r["id"] for r in pool]}
+        table = pd.DataFrame(ids | {k: features[k] for k in TOKEN_SCORES})
+        with atomic_output(snakemake.output.token_scores) as tmp:
+            table.to_csv(tmp, sep="\t", index=False, float_format="%.8g")
+    else:
+        with atomic_output(snakemake.output.embeddings) as tmp, open(tmp, "wb") as f:
+            np.save(f, features["embeddings"])

@@ -1,4 +1,5 @@
-"""Fine-tune the base model on a file of training records (the first input).
+"""Fine-tune the base model on training records: a round's labeled rows of the
+pool (DiverseEvol) or a file of records (Humback).
 
 One process per GPU of the job (torchrun; srun across nodes), derived from the
 job's resources; one plain process on a CPU or a single GPU.
@@ -15,7 +16,7 @@ import torch
 
 from selfalign.gpus import claim_gpus
 from selfalign.launch import JobShape, head_node, training_command
-from selfalign.logs import log_to
+from selfalign.logs import log_to, timed
 from selfalign.records import read_json
 from selfalign.training import finetune
 
@@ -24,12 +25,20 @@ claim_gpus(int(snakemake.resources.get("gpu", 0)))
 torch.set_num_threads(snakemake.threads)
 training = dict(snakemake.params.training)
 small = snakemake.params.get("small_data")  # Humback: other settings below a size
-records = read_json(snakemake.input[0])
+with timed("read"):
+    if snakemake.input.get("pool"):
+        from selfalign.labeled import read_labeled
+        from selfalign.pools import open_pool, read_records
+
+        pool_ids = open_pool(snakemake.input.pool, ["id"])["id"]
+        rows = read_labeled(snakemake.input.labeled, pool_ids).rows
+        records = read_records(snakemake.input.pool, rows)
+    else:
+        records = read_json(snakemake.input.data)
 if small and len(records) < small["below"]:
     training.update(small["training"])
 spec = {
     "base_model": snakemake.params.base,
-    "records": snakemake.input[0],
     "out_dir": snakemake.output[0],
     "training": training,
     "model_config": snakemake.params.get("model_config"),
@@ -39,10 +48,14 @@ spec = {
 }
 shape = JobShape.from_resources(snakemake.resources)
 if shape.world_size == 1:
-    finetune(**spec | {"records": records})
+    with timed("train"):
+        finetune(**spec | {"records": records})
 else:
-    spec_path = Path(f"{snakemake.output[0]}.launch.json")  # on the shared file system
-    spec_path.write_text(json.dumps(spec))
+    # Every process reads the spec and its records from the shared file system.
+    spec_path = Path(f"{snakemake.output[0]}.launch.json")
+    records_path = Path(f"{snakemake.output[0]}.records.json")
+    records_path.write_text(json.dumps(records, ensure_ascii=False))
+    spec_path.write_text(json.dumps(spec | {"records": str(records_path)}))
     nodes = {}
     if shape.nodes > 1:  # one torchrun per node, meeting on the first
         nodes = {"rendezvous": f"{head_node()}:29500", "job_id": os.environ["SLURM_JOB_ID"]}
@@ -52,3 +65,4 @@ else:
         subprocess.run(command, check=True, stdout=sys.stdout, stderr=sys.stderr)
     finally:
         spec_path.unlink()
+        records_path.unlink()

@@ -3,9 +3,11 @@
 from selfalign.demo_data import generate_demo_test_set
 from selfalign.jsonl import write_jsonl
 from selfalign.logs import log_to
-from selfalign.records import read_json
+from selfalign.pools import read_records
 
 log_to(snakemake.log[0])
 spec = snakemake.params.spec
-questions = generate_demo_test_set(spec["n_records"], spec["seed"], read_json(snakemake.input[0]))
+questions = generate_demo_test_set(
+    spec["n_records"], spec["seed"], read_records(snakemake.input[0])
+)
 write_jsonl(questions, snakemake.output[0])

@@ -1,47 +1,50 @@
-"""Select n_query more records: round r's sets from round r-1's."""
+"""Select n_query more records: round r's labeled rows from round r-1's."""
 
 import logging
 
 import numpy as np
 
 from selfalign.embedding import TOKEN_SCORES
-from selfalign.files import write_json
-from selfalign.logs import log_to
-from selfalign.records import read_json
-from selfalign.rounds import next_round
+from selfalign.labeled import read_labeled, write_labeled
+from selfalign.logs import log_to, timed
+from selfalign.pools import open_pool
+from selfalign.rounds import next_picks
 
 log_to(snakemake.log[0])
 rnd = int(snakemake.wildcards.rd)
-pool = read_json(snakemake.input.pool)
-# Only strategies that need embeddings or token scores get them.
-path = snakemake.input.get("embeddings")
-embeddings = np.load(path) if path else None
-path = snakemake.input.get("token_scores")
-token_scores = None
-if path:
-    import pandas as pd  # only uncertainty runs pay for it
+with timed("read"):
+    pool_ids = open_pool(snakemake.input.pool, ["id"])["id"]
+    previous = read_labeled(snakemake.input.labeled, pool_ids)
+    # Only strategies that need embeddings or token scores get them.
+    path = snakemake.input.get("embeddings")
+    embeddings = np.load(path) if path else None
+    path = snakemake.input.get("token_scores")
+    token_scores = None
+    if path:
+        import pandas as pd  # only uncertainty runs pay for it
 
-    table = pd.read_csv(path, sep="\t")
-    if table["id"].astype(str).tolist() != [str(r["id"]) for r in pool]:
-        raise ValueError(f"{path}: ids are not the pool's, in order; delete it and rerun")
-    token_scores = {name: table[name].to_numpy() for name in TOKEN_SCORES}
-labeled, unlabeled = next_round(
-    pool,
-    read_json(snakemake.input.labeled),
-    read_json(snakemake.input.unlabeled),
-    strategy=snakemake.params.strategy,
-    n_query=snakemake.params.n_query,
-    seed=snakemake.params.seed,
-    rnd=rnd,
-    embeddings=embeddings,
-    token_scores=token_scores,
-)
-write_json(unlabeled, snakemake.output.unlabeled)
-write_json(labeled, snakemake.output.labeled)
+        table = pd.read_csv(path, sep="\t", dtype={"id": str}, keep_default_na=False)
+        if table["id"].tolist() != pool_ids.to_pylist():
+            raise ValueError(f"{path}: ids are not the pool's, in order; delete it and rerun")
+        token_scores = {name: table[name].to_numpy() for name in TOKEN_SCORES}
+with timed("select"):
+    picks = next_picks(
+        len(pool_ids),
+        previous.rows,
+        strategy=snakemake.params.strategy,
+        n_query=snakemake.params.n_query,
+        seed=snakemake.params.seed,
+        rnd=rnd,
+        embeddings=embeddings,
+        token_scores=token_scores,
+    )
+with timed("write"):
+    labeled = previous.extend(picks, pool_ids.take(picks).to_pylist(), rnd)
+    write_labeled(labeled, snakemake.output.labeled)
 logging.info(
     "round %d (%s): %d labeled, %d unlabeled",
     rnd,
     snakemake.params.strategy,
-    len(labeled),
-    len(unlabeled),
+    len(labeled.rows),
+    len(pool_ids) - len(labeled.rows),
 )

@@ -5,16 +5,15 @@ import pandas as pd
 
 from selfalign.diversity import vendi_score
 from selfalign.files import atomic_output
+from selfalign.labeled import read_labeled
 from selfalign.logs import log_to
-from selfalign.records import read_json
 
 log_to(snakemake.log[0])
-row_of = {r["id"]: i for i, r in enumerate(read_json(snakemake.input.pool))}
-embeddings = np.load(snakemake.input.embeddings)
+embeddings = np.load(snakemake.input.embeddings, mmap_mode="r")  # pool rows, in order
 rows = []
 for rnd, path in enumerate(snakemake.input.labeled):
-    labeled = read_json(path)
-    vectors = embeddings[[row_of[r["id"]] for r in labeled]]
+    labeled = read_labeled(path).rows
+    vectors = np.asarray(embeddings[np.sort(labeled)])
     rows.append({"round": rnd, "labeled": len(labeled), "vendi": vendi_score(vectors)})
 table = pd.DataFrame(rows)
 with atomic_output(snakemake.output[0]) as tmp:
