@@ -3,8 +3,9 @@
 
 Stand-in test sets and answer files are written to a temporary folder. Each
 dry run runs under a Python audit hook that counts every open of the pool
-file, and lists which heavy modules were imported by the end. The last row is
-the re-plan a cluster job makes once the pool is prepared (the sidecar read).
+file (and of its sidecar, to show the hook sees opens), and lists which heavy
+modules were imported by the end. The last row is the re-plan a cluster job
+makes once the pool is prepared (the sidecar is read).
 
     python benchmarks/dryrun.py [--repeat 3]
 """
@@ -30,15 +31,16 @@ HEAVY = ("torch", "transformers", "vllm", "datasets", "selfalign.pools")
 # Runs Snakemake's CLI in this process, counting opens of the pool file.
 WRAPPER = """
 import atexit, json, sys, runpy
-pool = sys.argv.pop(1)
+pool, meta = sys.argv.pop(1), sys.argv.pop(1)
 opened = []
 def hook(event, args):
-    if event == "open" and args and str(args[0]) == pool:
+    if event == "open" and args and str(args[0]).endswith((pool, meta)):
         opened.append(str(args[0]))
 sys.addaudithook(hook)
 def report():
     heavy = [m for m in HEAVY if m in sys.modules]
-    sys.__stderr__.write("AUDIT " + json.dumps({"opens": len(opened), "heavy": heavy}) + "\\n")
+    opens = {"pool": opened.count(pool), "sidecar": len(opened) - opened.count(pool)}
+    sys.__stderr__.write("AUDIT " + json.dumps(opens | {"heavy": heavy}) + "\\n")
 atexit.register(report)
 sys.argv[0] = "snakemake"
 runpy.run_module("snakemake", run_name="__main__")
@@ -61,7 +63,9 @@ def stand_in_files(work: Path) -> None:
 
 
 def snakemake(work: Path, pool: Path, *args: str) -> tuple[float, dict, str]:
-    command = [sys.executable, "-c", WRAPPER, str(pool), "--snakefile", str(REPO / "Snakefile"),
+    meta = "results/pools/dolly.meta.json"
+    command = [sys.executable, "-c", WRAPPER, str(pool), meta,
+               "--snakefile", str(REPO / "Snakefile"),
                "--directory", str(work), "--configfile", str(work / "config.yaml"),
                "--cores", "2", *args]  # fmt: skip
     start = time.perf_counter()
@@ -79,7 +83,8 @@ def plan(work: Path, pool: Path, repeat: int) -> dict:
     output = runs[-1][2].splitlines()
     jobs = next(line for line in output if line.startswith("total")).split()[1]
     return {"seconds": statistics.median(r[0] for r in runs), "jobs": jobs,
-            "pool opened": sum(r[1]["opens"] for r in runs),
+            "pool opened": sum(r[1]["pool"] for r in runs),
+            "sidecar opened": sum(r[1]["sidecar"] for r in runs),
             "heavy imports": ", ".join(runs[-1][1]["heavy"]) or "none"}  # fmt: skip
 
 

@@ -4,8 +4,9 @@ Builds a JSON Lines pool from ``../shared/data/alpaca_5000.json`` (varied
 text, see ``pool_data.py``), then runs two rounds of k-center with ``n_query``
 1,000 through the real workflow (prepare_pool, init_round, finetune, embed,
 select, and the release's JSON views of round 1), and prints every job's
-seconds and peak memory (its ``benchmark:`` file) with the share its log
-gives to reading and writing files (``step ...`` lines, ``selfalign.logs.timed``).
+seconds (its ``benchmark:`` file), peak memory and the share of its time spent
+reading and writing files (from its log: ``selfalign.logs``' ``peak memory``
+and ``step ...`` lines).
 
     python benchmarks/scale.py [--records 500000] [--keep DIR]
 """
@@ -29,6 +30,7 @@ from pool_data import ALPACA, alpaca_like, write_json_lines
 REPO = Path(__file__).resolve().parents[1]
 STEP = re.compile(r"step (\w[\w ]*): ([0-9.]+) s")
 TOKENS = re.compile(r"(\d+) records, (\d+) tokens")
+PEAK = re.compile(r"peak memory: (\d+) MiB \(largest child process: (\d+) MiB\)")
 IO_STEPS = {"read", "write", "read and check"}
 
 
@@ -55,7 +57,9 @@ def job_table(results: Path) -> pd.DataFrame:
         text = log.read_text() if log.exists() else ""
         steps = {name: float(s) for name, s in STEP.findall(text)}
         io = sum(s for name, s in steps.items() if name in IO_STEPS)
-        row = {"job": job, "seconds": measured["s"], "peak MiB": measured["max_rss"],
+        peak = PEAK.search(text)
+        row = {"job": job, "seconds": measured["s"],
+               "peak MiB": max(map(int, peak.groups())) if peak else None,
                "I/O s": io, "I/O share": io / measured["s"]}  # fmt: skip
         row["steps"] = ", ".join(f"{name} {s:.1f}" for name, s in steps.items())
         found = TOKENS.search(text)
@@ -78,9 +82,9 @@ def main() -> None:
     targets = ["results/kc/output/rd_2"] + [
         f"results/kc/data/rd_1_{part}.json" for part in ("labeled", "unlabeled")
     ]
-    command = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
+    command = [sys.executable, "-m", "snakemake", *targets, "--snakefile", str(REPO / "Snakefile"),
                "--directory", str(work), "--configfile", str(work / "config.yaml"),
-               "--cores", "2", "--quiet", "all", *targets]  # fmt: skip
+               "--cores", "2", "--quiet", "all"]  # fmt: skip
     start = time.perf_counter()
     subprocess.run(command, check=True)
     wall = time.perf_counter() - start

@@ -8,8 +8,22 @@ from selfalign.embedding import TOKEN_SCORES, embed_records, length_sorted_batch
 from selfalign.modeling import load_body, load_causal_lm, load_tokenizer
 from selfalign.pool_pass import run_pool_pass, shard_indices
 from selfalign.prompts import alpaca_prompt
-from selfalign.sft import IGNORE_INDEX, encode_example
+from selfalign.sft import IGNORE_INDEX, encode_example, encode_examples, iter_examples
 from selfalign.training import finetune
+
+
+def test_batched_encoding_equals_one_record_at_a_time(tiny_model_dir, demo_records):
+    tokenizer = load_tokenizer(tiny_model_dir)
+    records = [*demo_records, {"instruction": "Ünïcode — ok?", "input": "", "output": ""}]
+    batched = encode_examples(tokenizer, records, 40)
+    for record, example in zip(records, batched, strict=True):
+        prompt = tokenizer.encode(alpaca_prompt(record), add_special_tokens=False)
+        prompt = [tokenizer.bos_token_id, *prompt]
+        response = tokenizer.encode(record["output"], add_special_tokens=False)
+        response.append(tokenizer.eos_token_id)
+        assert example["input_ids"] == (prompt + response)[:40]
+        assert example["labels"] == ([IGNORE_INDEX] * len(prompt) + response)[:40]
+    assert list(iter_examples(tokenizer, records, 40, chunk=7)) == batched  # across chunks
 
 
 def test_loss_covers_the_response_and_eos_only(tiny_model_dir, demo_records):

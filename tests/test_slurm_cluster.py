@@ -195,8 +195,8 @@ def test_slurm_profile_runs_every_job_through_sbatch_and_retries_a_cancelled_one
     # (asked for only now: no local run where the cluster does not start)
     completed_run = request.getfixturevalue("completed_run")
     for run in RUNS:
-        selections = sorted((completed_run / "results" / run / "data").glob("rd_*_labeled.json"))
-        assert len(selections) == TINY_CONFIG["diverse_evol"]["n_round"] + 1
+        selections = sorted((completed_run / "results" / run / "data").glob("rd_*_labeled.*"))
+        assert len(selections) == 2 * (TINY_CONFIG["diverse_evol"]["n_round"] + 1)  # .tsv, .json
         for path in selections:
             ours = workdir / path.relative_to(completed_run)
             assert ours.read_bytes() == path.read_bytes(), ours

@@ -14,7 +14,7 @@ import logging
 import numpy as np
 from tqdm.auto import tqdm
 
-from selfalign.sft import encode_example, pad_batch
+from selfalign.sft import iter_examples, pad_batch
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +66,9 @@ def pool_features(
     import torch
 
     device = next(body.parameters()).device
-    ids = [encode_example(tokenizer, r, max_length)["input_ids"] for r in records]
+    # int32 arrays: a pool's token ids take 4 bytes each, not a Python int's 36
+    examples = iter_examples(tokenizer, records, max_length)
+    ids = [np.array(e["input_ids"], dtype=np.int32) for e in examples]
     batches = length_sorted_batches([len(x) for x in ids], batch_size)
     logger.info("%d records, %d tokens", len(records), sum(len(x) for x in ids))
     out = {"embeddings": np.empty((len(records), body.config.hidden_size), dtype=np.float32)}
@@ -77,7 +79,9 @@ def pool_features(
         for batch in tqdm(
             batches, desc="embedding", unit="batch", disable=not progress, mininterval=5
         ):
-            inputs = pad_batch([{"input_ids": ids[i]} for i in batch], tokenizer.pad_token_id)
+            inputs = pad_batch(
+                [{"input_ids": ids[i].tolist()} for i in batch], tokenizer.pad_token_id
+            )
             inputs = {k: v.to(device) for k, v in inputs.items()}
             hidden = body(**inputs).last_hidden_state
             mask = inputs["attention_mask"].float()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import logging
 import os
+import resource
 import sys
 import time
 from pathlib import Path
@@ -38,6 +40,14 @@ def log_to(path: str) -> None:
     startup = seconds_since_process_start()
     if startup is not None:
         logging.info("start-up: %.2f s", startup)
+    atexit.register(_log_peak_memory)
+
+
+def _log_peak_memory() -> None:
+    """The job's peak resident memory (its own, and its largest child's: shards, torchrun)."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    logging.info("peak memory: %.0f MiB (largest child process: %.0f MiB)", own, child)
 
 
 @contextlib.contextmanager

@@ -32,8 +32,6 @@ from selfalign.records import (
     source_fields,
 )
 
-JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
-
 
 def describe_source(spec: dict) -> str:
     """How a source is named in messages: its path, or hub id and split."""
@@ -43,7 +41,12 @@ def describe_source(spec: dict) -> str:
 
 
 def _is_json(spec: dict) -> bool:
-    return "path" in spec and Path(spec["path"]).suffix in JSON_SUFFIXES
+    """A local file read as JSON (an array or JSON Lines): any file but Parquet."""
+    return "path" in spec and Path(spec["path"]).is_file() and not _is_parquet(spec)
+
+
+def _is_parquet(spec: dict) -> bool:
+    return Path(spec["path"]).suffix == ".parquet"
 
 
 def _dataset_split(loaded, spec: dict):
@@ -82,7 +85,7 @@ def read_source(spec: dict, cache_dir: str) -> pa.Table:
         if path.is_dir():
             loaded = _dataset_split(datasets.load_from_disk(str(path)), spec)
         else:
-            builder = "parquet" if path.suffix == ".parquet" else "json"
+            builder = "parquet" if _is_parquet(spec) else "json"
             # A file datasets cannot read is reported by this module, with its line.
             datasets.logging.set_verbosity(datasets.logging.CRITICAL)
             loaded = datasets.load_dataset(
@@ -91,9 +94,12 @@ def read_source(spec: dict, cache_dir: str) -> pa.Table:
     return loaded.with_format("arrow")[:]
 
 
-def _is_text(column: pa.ChunkedArray) -> bool:
-    t = column.type
+def _is_text_type(t: pa.DataType) -> bool:
     return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t)
+
+
+def _is_text(column: pa.ChunkedArray) -> bool:
+    return _is_text_type(column.type)
 
 
 def _first(mask) -> int:
@@ -208,7 +214,17 @@ def prepare_pool(spec: dict) -> pa.Table:
             checked = check_table(table, fields)
         except Fault as fault:
             raise _report(spec, fault) from None
-        return checked.combine_chunks()  # owns its buffers: the scratch folder goes
+        return _own_copy(checked)
+
+
+def _own_copy(table: pa.Table) -> pa.Table:
+    """The table in buffers of its own (the scratch folder it was read from goes),
+    text with 64-bit offsets so that a column may hold more than 2 GB."""
+    schema = pa.schema(
+        field.with_type(pa.large_string()) if _is_text_type(field.type) else field
+        for field in table.schema
+    )
+    return table.cast(schema).combine_chunks()
 
 
 def write_pool(table: pa.Table, path: str | os.PathLike) -> None:

@@ -19,12 +19,36 @@ def encode_example(tokenizer, record: dict, max_length: int) -> dict[str, list[i
     Prompt and response are tokenised separately and concatenated, so the
     prompt's ids are exactly those a model sees at generation time.
     """
-    prompt = prompt_ids(tokenizer, record)
-    response = tokenizer.encode(record["output"], add_special_tokens=False)
-    response.append(tokenizer.eos_token_id)
-    input_ids = (prompt + response)[:max_length]
-    labels = ([IGNORE_INDEX] * len(prompt) + response)[:max_length]
-    return {"input_ids": input_ids, "labels": labels}
+    return encode_examples(tokenizer, [record], max_length)[0]
+
+
+def encode_examples(tokenizer, records: list[dict], max_length: int) -> list[dict]:
+    """``encode_example`` for many records (see ``iter_examples``)."""
+    return list(iter_examples(tokenizer, records, max_length))
+
+
+def iter_examples(tokenizer, records: list[dict], max_length: int, chunk: int = 4096):
+    """``encode_example`` of each record in turn, tokenised ``chunk`` records at a
+    time: one tokenizer call for their prompts and one for their responses,
+    which a fast tokenizer encodes in parallel, with memory for one chunk."""
+    bos = [tokenizer.bos_token_id] if tokenizer.bos_token_id is not None else []
+    for start in range(0, len(records), chunk):
+        part = records[start : start + chunk]
+        texts = {
+            "prompt": [alpaca_prompt(r) for r in part],
+            "response": [r["output"] for r in part],
+        }
+        ids = {
+            k: tokenizer(v, add_special_tokens=False, return_attention_mask=False)["input_ids"]
+            for k, v in texts.items()
+        }
+        for prompt, response in zip(ids["prompt"], ids["response"], strict=True):
+            prompt = bos + prompt
+            response = [*response, tokenizer.eos_token_id]
+            yield {
+                "input_ids": (prompt + response)[:max_length],
+                "labels": ([IGNORE_INDEX] * len(prompt) + response)[:max_length],
+            }
 
 
 def pad_batch(examples: list[dict], pad_token_id: int) -> dict:

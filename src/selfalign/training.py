@@ -11,7 +11,7 @@ from pathlib import Path
 from selfalign.files import main_process_output
 from selfalign.launch import gradient_accumulation
 from selfalign.modeling import load_causal_lm, load_tokenizer
-from selfalign.sft import IGNORE_INDEX, encode_example, pad_batch
+from selfalign.sft import IGNORE_INDEX, encode_examples, pad_batch
 
 log = logging.getLogger(__name__)
 RESERVED = ("output_dir",)
@@ -86,7 +86,7 @@ def finetune(
     set_seed(seed)
     tokenizer = load_tokenizer(base_model)
     model = load_causal_lm(base_model, dtype, **(model_config or {}))
-    examples = [encode_example(tokenizer, r, max_length) for r in records]
+    examples = encode_examples(tokenizer, records, max_length)
     usable = [e for e in examples if any(t != IGNORE_INDEX for t in e["labels"])]
     if len(usable) < len(examples):
         log.warning(
