@@ -28,7 +28,7 @@ def job_times(results: Path) -> pd.DataFrame:
     rows = []
     for bench in sorted(results.rglob("benchmarks/**/*.tsv")):
         after = bench.relative_to(results).parts
-        step = after[after.index("benchmarks") + 1]
+        step = Path(after[after.index("benchmarks") + 1]).stem  # a folder, or init_round.tsv
         if step == "humback":  # humback/finetune_M1.tsv -> humback/finetune
             step += "/" + re.sub(r"_(M\d+|backward|\d+.*)$", "", bench.stem)
         log = Path(str(bench).replace("/benchmarks/", "/logs/")).with_suffix(".log")
