@@ -1,5 +1,6 @@
 """Test sets, generation backends, the judge's parsing and summaries, Vendi scores."""
 
+import hashlib
 import json
 import sys
 import types
@@ -61,8 +62,13 @@ def test_judge_template_is_diverseevols_verbatim():
     assert (
         "[The Start of Assistant 2's Answer]\nsecond\n[The End of Assistant 2's Answer]" in prompt
     )
-    assert JUDGE_TEMPLATE.endswith("does not affect your judgment.")
+    assert JUDGE_TEMPLATE.endswith("does not affect your judgment.\n")
     assert "Each assistant receives an overall score on a scale of 1 to 10" in JUDGE_TEMPLATE
+    # sha256 of the DiverseEvol release's GPT4_JUDGE_TEMPLATE (OFA-Sys/DiverseEvol)
+    # formatted with these three texts: the prompt must be the same bytes.
+    release = "6299302713562a76f4b41e522aa103ac867b6452270cd0a45f6a8f14f7e63256"
+    prompt = Comparison("Why is the sky blue?", "Rayleigh scattering.", "Because.").prompt
+    assert hashlib.sha256(prompt.encode()).hexdigest() == release
 
 
 @pytest.mark.parametrize(

@@ -64,3 +64,23 @@ def test_a_missing_key_says_which_variable_to_set(tmp_path, monkeypatch):
     judge = make_judge(settings("http://127.0.0.1:9/v1", tmp_path / "c.sqlite"))
     with pytest.raises(RuntimeError, match="export LOOPBACK_JUDGE_KEY="):
         judge.judge(comparisons(1))
+
+
+def test_an_empty_reply_is_not_kept_and_is_asked_again(tmp_path):
+    items = comparisons(3)
+    empty_once = {items[1].prompt}
+
+    def reply(prompt):
+        if prompt in empty_once:
+            empty_once.clear()
+            return ""
+        return "7 4\nLoopback judge."
+
+    cache = tmp_path / "cache.sqlite"
+    with LoopbackJudge(faults=False, reply=reply) as server:
+        first = make_judge(settings(server.url, cache)).judge(items)
+        assert [parse_scores(r) for r in first] == [(7.0, 4.0), None, (7.0, 4.0)]
+        again = make_judge(settings(server.url, cache)).judge(items)
+        assert all(parse_scores(r) == (7.0, 4.0) for r in again)
+        assert server.requests[items[1].prompt] == 2
+        assert server.requests[items[0].prompt] == 1  # kept from the first run

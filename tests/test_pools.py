@@ -182,3 +182,20 @@ def test_bad_columnar_records_name_the_source_and_record(tmp_path, records, expe
             load_pool(spec)
         where = spec.get("path") or f"{spec['hub']} (split train)"
         assert f"{where}: {expected}" in str(err.value), name
+
+
+def test_a_byte_order_mark_is_read_past(tmp_path):
+    from selfalign.testsets import load_testset
+
+    good = tmp_path / "bom.json"
+    good.write_text(json.dumps(RECORDS, indent=1), encoding="utf-8-sig")
+    lines = tmp_path / "bom.jsonl"
+    lines.write_text("".join(json.dumps(r) + "\n" for r in RECORDS), encoding="utf-8-sig")
+    assert load_pool(good) == load_pool(lines) == CHECKED
+    bad = tmp_path / "bad.json"
+    bad.write_text(f'[\n {GOOD},\n {{"instruction": 3, "output": "b"}}\n]', encoding="utf-8-sig")
+    with pytest.raises(DataError, match=r"bad.json:3: record 1: field 'instruction' must be"):
+        load_pool(bad)
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text('{"id": "q1", "instruction": "Why?"}\n', encoding="utf-8-sig")
+    assert [q.id for q in load_testset(questions)] == ["q1"]

@@ -86,7 +86,7 @@ def parse_json_records(path: str | os.PathLike) -> list[Located]:
     if not path.is_file():
         raise DataError(f"{path}: no such file")
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark (Windows tools) is skipped
     except UnicodeDecodeError as err:
         raise DataError(f"{path}: not UTF-8 text ({err.reason})") from None
     if text.lstrip().startswith("["):

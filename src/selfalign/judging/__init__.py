@@ -26,7 +26,8 @@ JUDGE_TEMPLATE = """[Question]
 [System]
 We would like to request your feedback on the performance of two AI assistants in response to the user question displayed above.
 Please rate the helpfulness, relevance, accuracy, level of details of their responses. Each assistant receives an overall score on a scale of 1 to 10, where a higher score indicates better overall performance.
-Please first output a single line containing only two values indicating the scores for Assistant 1 and 2, respectively. The two scores are separated by a space. In the subsequent line, please provide a comprehensive explanation of your evaluation, avoiding any potential bias and ensuring that the order in which the responses were presented does not affect your judgment."""  # noqa: E501 - verbatim
+Please first output a single line containing only two values indicating the scores for Assistant 1 and 2, respectively. The two scores are separated by a space. In the subsequent line, please provide a comprehensive explanation of your evaluation, avoiding any potential bias and ensuring that the order in which the responses were presented does not affect your judgment.
+"""  # noqa: E501 - verbatim, with the release's final newline
 
 _SCORE_LINE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(?:,\s*|\s+)(\d+(?:\.\d+)?)\s*")
 _JUDGES: dict[str, Callable] = {}

@@ -60,7 +60,8 @@ class OpenAIJudge:
             reply_key(self.model, c.question, c.answer_1, c.answer_2, **self.decoding)
             for c in comparisons
         ]
-        todo = {k: c for k, c in zip(keys, comparisons, strict=True) if cache.get(k) is None}
+        # An empty reply is never kept: it is asked again on the next run.
+        todo = {k: c for k, c in zip(keys, comparisons, strict=True) if not cache.get(k)}
         log.info(
             "%d comparisons, %d cached, %d to ask %s",
             len(keys),
@@ -79,7 +80,9 @@ class OpenAIJudge:
                         messages=[{"role": "user", "content": comparison.prompt}],
                         **self.decoding,
                     )
-                cache.put(key, self.model, response.choices[0].message.content or "")
+                reply = response.choices[0].message.content
+                if reply and reply.strip():
+                    cache.put(key, self.model, reply)
 
             with tqdm(total=len(todo), desc="judging", mininterval=5) as bar:
                 tasks = [asyncio.create_task(ask(k, c)) for k, c in todo.items()]
@@ -95,7 +98,12 @@ class OpenAIJudge:
                     f"{len(todo) - len(failed)} replies that came back are cached in "
                     f"{self.settings['cache']}, so a rerun asks only for the rest"
                 ) from failed[0]
-        return [cache.get(k) for k in keys]
+        replies = [cache.get(k) or "" for k in keys]
+        if empty := sum(not r for r in replies):
+            log.warning(
+                "%d replies came back empty: counted as unparsed, asked again next run", empty
+            )
+        return replies
 
 
 @register("openai")
