@@ -77,11 +77,14 @@ def test_token_scores_are_the_lm_next_token_distributions(tiny_model_dir, demo_r
     for i, record in enumerate(records):
         ids = torch.tensor([encode_example(tokenizer, record, 128)["input_ids"]])
         with torch.no_grad():
-            probs = torch.softmax(model(input_ids=ids).logits[0].double(), -1)
-        top2 = probs.topk(2, -1).values
-        expected = {
-            "mean_max_prob": top2[:, 0].mean(),
-            "mean_margin": (top2[:, 0] - top2[:, 1]).mean(),
+            logits = model(input_ids=ids).logits[0].double()
+        probs = torch.softmax(logits, -1)
+        top2, top2_probs = logits.topk(2, -1).values, probs.topk(2, -1).values
+        expected = {  # the release's definitions: raw logits, mean over the tokens
+            "mean_max_logit": top2[:, 0].mean(),
+            "mean_logit_margin": (top2[:, 0] - top2[:, 1]).mean(),
+            "mean_max_prob": top2_probs[:, 0].mean(),
+            "mean_prob_margin": (top2_probs[:, 0] - top2_probs[:, 1]).mean(),
             "mean_entropy": -(probs * probs.log()).sum(-1).mean(),
         }
         for name in TOKEN_SCORES:

@@ -68,9 +68,11 @@ def test_registry_lists_strategies_and_names_unknown_ones():
 
 
 def test_uncertainty_strategies_rank_the_unlabeled_pool():
-    max_prob = np.array([0.1, 0.9, 0.2, 0.2, 0.8, 0.05, 0.6, 0.2])
-    scores = {"mean_max_prob": max_prob, "mean_margin": max_prob[::-1].copy()}
-    scores["mean_entropy"] = 1 - max_prob
+    max_logit = np.array([0.1, 0.9, 0.2, 0.2, 0.8, 0.05, 0.6, 0.2])
+    scores = {"mean_max_logit": max_logit, "mean_logit_margin": max_logit[::-1].copy()}
+    scores["mean_entropy"] = 1 - max_logit
+    # Probabilities that rank otherwise (a flatter softmax can hide a larger logit).
+    scores["mean_max_prob"] = scores["mean_prob_margin"] = -max_logit
     labeled = np.array([5])  # the smallest score is labeled
 
     def picks(strategy):
@@ -81,6 +83,8 @@ def test_uncertainty_strategies_rank_the_unlabeled_pool():
     assert picks("least_confidence") == [0, 2, 3]  # 0.2 three times: lowest index first
     assert picks("margin") == [2, 7, 0]  # 0.05, 0.1, then 0.2 at rows 0 and 4
     assert picks("entropy") == picks("least_confidence")
+    assert picks("least_confidence_prob") == [1, 4, 6]  # the release's names follow the logits
+    assert picks("margin_prob") == [1, 4, 6]
     with pytest.raises(ValueError, match="needs token_scores"):
         next_picks(8, labeled, strategy="entropy", n_query=3, seed=0, rnd=1)
 
@@ -160,3 +164,17 @@ def test_pruning_reads_far_less_than_a_pass_per_pick_on_clusters():
     assert a == b
     assert full.rows_read == 101 * len(points)  # the fold-in, then one pass a pick
     assert pruned.rows_read * 3 < full.rows_read
+
+
+def test_token_score_ids_stay_text(tmp_path):
+    from selfalign.embedding import TOKEN_SCORES
+    from selfalign.token_scores import read_token_scores, write_token_scores
+
+    ids = ["007", "NA", "1e3", "x"]
+    scores = {name: np.arange(4, dtype=np.float64) / (i + 1) for i, name in enumerate(TOKEN_SCORES)}
+    write_token_scores(ids, scores, tmp_path / "rd_0.tsv")
+    back = read_token_scores(tmp_path / "rd_0.tsv", ids)
+    for name in TOKEN_SCORES:
+        np.testing.assert_allclose(back[name], scores[name], rtol=1e-7)
+    with pytest.raises(ValueError, match="ids are not the pool's"):
+        read_token_scores(tmp_path / "rd_0.tsv", ["7", "NA", "1e3", "x"])

@@ -354,5 +354,5 @@ def test_uncertainty_run_selects_the_least_confident_records(tmp_path):
     before = {r["id"] for r in read(results / "lc" / "data" / "rd_0_labeled.json")}
     added = [r["id"] for r in read(results / "lc" / "data" / "rd_1_labeled.json")[INIT:]]
     candidates = scores[~scores["id"].isin(before)]
-    expected = candidates.sort_values("mean_max_prob", kind="stable")["id"].head(N_QUERY)
+    expected = candidates.sort_values("mean_max_logit", kind="stable")["id"].head(N_QUERY)
     assert added == expected.tolist()

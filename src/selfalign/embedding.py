@@ -18,7 +18,15 @@ from selfalign.sft import iter_examples, pad_batch
 
 logger = logging.getLogger(__name__)
 
-TOKEN_SCORES = ("mean_max_prob", "mean_margin", "mean_entropy")
+# Per-record means over the tokens of the full training text. The release's
+# least confidence and margin rank by raw logits; the probability forms are kept too.
+TOKEN_SCORES = (
+    "mean_max_logit",
+    "mean_logit_margin",
+    "mean_max_prob",
+    "mean_prob_margin",
+    "mean_entropy",
+)
 
 
 def length_sorted_batches(lengths: list[int], batch_size: int) -> list[list[int]]:
@@ -31,15 +39,20 @@ def length_sorted_batches(lengths: list[int], batch_size: int) -> list[list[int]
 
 
 def _token_scores(logits, mask):
-    """Per record: masked means of top-1 probability, top-1 minus top-2, entropy."""
+    """Per record, masked means of: the top logit, the gap between the two top
+    logits, the same two of the probabilities, and the entropy."""
     import torch
 
-    log_probs = torch.log_softmax(logits.float(), dim=-1)
+    logits = logits.float()
+    log_probs = torch.log_softmax(logits, dim=-1)
     probs = log_probs.exp()
-    top2 = probs.topk(2, dim=-1).values
+    top2 = logits.topk(2, dim=-1).values
+    top2_probs = top2.sub(logits.logsumexp(-1, keepdim=True)).exp()  # softmax is monotonic
     per_token = {
-        "mean_max_prob": top2[..., 0],
-        "mean_margin": top2[..., 0] - top2[..., 1],
+        "mean_max_logit": top2[..., 0],
+        "mean_logit_margin": top2[..., 0] - top2[..., 1],
+        "mean_max_prob": top2_probs[..., 0],
+        "mean_prob_margin": top2_probs[..., 0] - top2_probs[..., 1],
         "mean_entropy": -(probs * log_probs).sum(-1),
     }
     count = mask.sum(1)

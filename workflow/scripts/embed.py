@@ -8,12 +8,12 @@ import logging
 import numpy as np
 import torch
 
-from selfalign.embedding import TOKEN_SCORES
 from selfalign.files import atomic_output
 from selfalign.gpus import claim_gpus
 from selfalign.logs import log_to, timed
 from selfalign.pool_pass import job_devices, run_pool_pass
 from selfalign.pools import read_records
+from selfalign.token_scores import write_token_scores
 
 log_to(snakemake.log[0])
 claim_gpus(int(snakemake.resources.get("gpu", 0)))
@@ -36,12 +36,8 @@ with timed("pass"):
     )
 with timed("write"):
     if token_scores:
-        import pandas as pd  # only the uncertainty strategies' pass writes a table
-
-        ids = {"id": [r["id"] for r in pool]}
-        table = pd.DataFrame(ids | {k: features[k] for k in TOKEN_SCORES})
-        with atomic_output(snakemake.output.token_scores) as tmp:
-            table.to_csv(tmp, sep="\t", index=False, float_format="%.8g")
+        ids = [r["id"] for r in pool]
+        write_token_scores(ids, features, snakemake.output.token_scores)
     else:
         with atomic_output(snakemake.output.embeddings) as tmp, open(tmp, "wb") as f:
             np.save(f, features["embeddings"])

@@ -4,11 +4,11 @@ import logging
 
 import numpy as np
 
-from selfalign.embedding import TOKEN_SCORES
 from selfalign.labeled import read_labeled, write_labeled
 from selfalign.logs import log_to, timed
 from selfalign.pools import open_pool
 from selfalign.rounds import next_picks
+from selfalign.token_scores import read_token_scores
 
 log_to(snakemake.log[0])
 rnd = int(snakemake.wildcards.rd)
@@ -19,14 +19,7 @@ with timed("read"):
     path = snakemake.input.get("embeddings")
     embeddings = np.load(path) if path else None
     path = snakemake.input.get("token_scores")
-    token_scores = None
-    if path:
-        import pandas as pd  # only uncertainty runs pay for it
-
-        table = pd.read_csv(path, sep="\t", dtype={"id": str}, keep_default_na=False)
-        if table["id"].tolist() != pool_ids.to_pylist():
-            raise ValueError(f"{path}: ids are not the pool's, in order; delete it and rerun")
-        token_scores = {name: table[name].to_numpy() for name in TOKEN_SCORES}
+    token_scores = read_token_scores(path, pool_ids.to_pylist()) if path else None
 with timed("select"):
     picks = next_picks(
         len(pool_ids),

@@ -1,7 +1,8 @@
-"""The records the model is least sure of: the smallest mean top-token probability.
+"""The records the model is least sure of: the smallest mean top logit.
 
-An uncertainty baseline of the DiverseEvol release, scored with the round's
-model over each record's full training text.
+The DiverseEvol release's least-confidence baseline: per record, the mean over
+its full training text's tokens of the largest raw logit, ascending.
+``least_confidence_prob`` ranks by the top probability instead.
 """
 
 from selfalign.selection import ByTokenScore, register
@@ -10,5 +11,12 @@ from selfalign.selection import ByTokenScore, register
 @register
 class LeastConfidence(ByTokenScore):
     name = "least_confidence"
+    score = "mean_max_logit"
+    largest = False
+
+
+@register
+class LeastConfidenceProb(ByTokenScore):
+    name = "least_confidence_prob"
     score = "mean_max_prob"
     largest = False
