@@ -5,6 +5,7 @@ import json
 import sys
 import types
 import warnings
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -210,6 +211,19 @@ def test_transformers_backend_answers_in_order_and_batching_changes_nothing(
     assert batched == alone
 
 
+def test_sampling_keeps_to_top_k(lively_model_dir, demo_records):
+    generate = get_backend("transformers")
+    records = demo_records[:10]
+    greedy = generate(lively_model_dir, records, Sampling(max_new_tokens=6), batch_size=4,
+                      dtype="float32")  # fmt: skip
+    hot = Sampling(max_new_tokens=6, temperature=5.0, seed=3)
+    only_top_1 = generate(lively_model_dir, records, replace(hot, top_k=1), batch_size=4,
+                          dtype="float32")  # fmt: skip
+    assert only_top_1 == greedy  # one candidate token: sampling is greedy
+    any_token = generate(lively_model_dir, records, hot, batch_size=4, dtype="float32")
+    assert any_token != greedy  # so the equality above is the cut's doing
+
+
 def test_vllm_backend_up_to_the_call(tiny_model_dir, demo_records, monkeypatch):
     """vLLM needs a GPU: a test double of the vllm module records what it is asked."""
     seen = {}
@@ -230,13 +244,15 @@ def test_vllm_backend_up_to_the_call(tiny_model_dir, demo_records, monkeypatch):
     monkeypatch.setitem(sys.modules, "vllm", fake)
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0,1,2,3")
     records = demo_records[:3]
-    sampling = Sampling(max_new_tokens=32, temperature=0.7, top_p=0.9, seed=5)
+    sampling = Sampling(max_new_tokens=32, temperature=0.7, top_p=0.9, top_k=50, seed=5)
     answers = get_backend("vllm")(
         str(tiny_model_dir), records, sampling, batch_size=8, dtype="bfloat16"
     )
     assert answers == ["answer 0", "answer 1", "answer 2"]
     assert seen["llm"]["tensor_parallel_size"] == 4 and seen["llm"]["dtype"] == "bfloat16"
-    assert seen["params"] == {"temperature": 0.7, "top_p": 0.9, "max_tokens": 32, "seed": 5}
+    assert seen["params"] == {
+        "temperature": 0.7, "top_p": 0.9, "top_k": 50, "max_tokens": 32, "seed": 5
+    }  # fmt: skip
     tokenizer = load_tokenizer(tiny_model_dir)
     assert seen["prompts"] == [{"prompt_token_ids": prompt_ids(tokenizer, r)} for r in records]
 

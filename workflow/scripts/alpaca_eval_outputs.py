@@ -18,9 +18,7 @@ settings = snakemake.params.generation
 instructions = read_instructions(snakemake.input.instructions)
 start = time.perf_counter()
 records = [{"instruction": i["instruction"], "input": ""} for i in instructions]
-answers = generate(
-    settings, snakemake.params.model, with_system(records, snakemake.params.system), settings
-)
+answers = generate(settings, snakemake.params.model, with_system(records, snakemake.params.system))
 logging.info(
     "%d answers with %s in %.1f s", len(answers), settings["backend"], time.perf_counter() - start
 )

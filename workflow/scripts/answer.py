@@ -22,7 +22,7 @@ system = snakemake.params.system  # Humback models answer with their seed tag
 records = with_system([q.as_record() for q in questions], system)
 if system:
     logging.info("system tag: %r", system)
-answers = generate(settings, snakemake.params.model, records, settings)
+answers = generate(settings, snakemake.params.model, records)
 logging.info(
     "%d answers with %s in %.1f s", len(answers), settings["backend"], time.perf_counter() - start
 )

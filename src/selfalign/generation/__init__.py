@@ -17,11 +17,16 @@ _BACKENDS: dict[str, Callable] = {}
 
 @dataclass(frozen=True)
 class Sampling:
-    """Decoding settings; temperature 0 means greedy."""
+    """Decoding settings; temperature 0 means greedy, top_k 0 means no top-k cut.
+
+    Every backend gets every setting explicitly: transformers would otherwise
+    apply its own default (top-k 50) or the model's generation config.
+    """
 
     max_new_tokens: int = 256
     temperature: float = 0.0
     top_p: float = 1.0
+    top_k: int = 0
     seed: int = 0
 
 
@@ -47,15 +52,21 @@ def visible_gpu_count() -> int:
     return len([d for d in devices.split(",") if d.strip()])
 
 
-def generate(settings: dict, model_path: str, records: list[dict], decoding: dict) -> list[str]:
+def generate(
+    settings: dict, model_path: str, records: list[dict], decoding: dict | None = None
+) -> list[str]:
     """Answers from the backend, batch size, dtype and seed of a config's generation block.
 
-    ``decoding`` holds ``max_new_tokens``, ``temperature`` and, optionally, ``top_p``.
+    The decoding settings (``max_new_tokens``, ``temperature``, optionally
+    ``top_p`` and ``top_k``) come from the same block, or from ``decoding``
+    where a step has its own (Humback's augment and curate).
     """
+    decoding = settings if decoding is None else decoding
     sampling = Sampling(
         max_new_tokens=decoding["max_new_tokens"],
         temperature=decoding["temperature"],
         top_p=decoding.get("top_p", 1.0),
+        top_k=decoding.get("top_k", 0),
         seed=settings["seed"],
     )
     backend = get_backend(settings["backend"])

@@ -55,7 +55,7 @@ def generate_with(
         "eos_token_id": tokenizer.eos_token_id,
     }
     if sampling.temperature > 0:
-        options.update(temperature=sampling.temperature, top_p=sampling.top_p)
+        options.update(temperature=sampling.temperature, top_p=sampling.top_p, top_k=sampling.top_k)
     batches = length_sorted_batches([len(p) for p in prompts], batch_size)
     with torch.inference_mode():
         for batch in tqdm(

@@ -26,6 +26,7 @@ def generate(
     params = SamplingParams(
         temperature=sampling.temperature,
         top_p=sampling.top_p,
+        top_k=sampling.top_k,  # 0: every token, as in transformers
         max_tokens=sampling.max_new_tokens,
         seed=sampling.seed,
     )
