@@ -19,13 +19,12 @@ from pathlib import Path
 import numpy as np
 import torch
 from demo_model import demo_model_settings
+from pool_data import ALPACA
 
 from selfalign.embedding import embed_records, length_sorted_batches
 from selfalign.modeling import load_body, load_causal_lm, load_tokenizer
 from selfalign.sft import encode_example
 from selfalign.tiny_model import build_tiny_model
-
-ALPACA = Path(__file__).resolve().parents[2] / "shared" / "data" / "alpaca_5000.json"
 
 
 def original(model, tokenizer, records, max_length):

@@ -26,6 +26,7 @@ import pandas as pd
 import yaml
 from demo_model import CONFIG
 from pool_data import ALPACA, alpaca_like, write_json_lines
+from workflow_overhead import finished_jobs
 
 REPO = Path(__file__).resolve().parents[1]
 STEP = re.compile(r"step (\w[\w ]*): ([0-9.]+) s")
@@ -50,11 +51,8 @@ def scale_config(pool: Path, n_query: int) -> dict:
 
 def job_table(results: Path) -> pd.DataFrame:
     rows = []
-    for bench in sorted(results.rglob("benchmarks/**/*.tsv")):
+    for bench, measured, text in finished_jobs(results):
         job = bench.relative_to(results).as_posix().replace("benchmarks/", "").removesuffix(".tsv")
-        measured = pd.read_csv(bench, sep="\t").iloc[-1]
-        log = Path(str(bench).replace("/benchmarks/", "/logs/")).with_suffix(".log")
-        text = log.read_text() if log.exists() else ""
         steps = {name: float(s) for name, s in STEP.findall(text)}
         io = sum(s for name, s in steps.items() if name in IO_STEPS)
         peak = PEAK.search(text)

@@ -23,20 +23,24 @@ REPO = Path(__file__).resolve().parents[1]
 STARTUP = re.compile(r"start-up: ([0-9.]+) s")
 
 
+def finished_jobs(results: Path):
+    """Each job's ``benchmark:`` file, its measurements (last row) and its log's text."""
+    for bench in sorted(results.rglob("benchmarks/**/*.tsv")):
+        log = Path(str(bench).replace("/benchmarks/", "/logs/")).with_suffix(".log")
+        yield bench, pd.read_csv(bench, sep="\t").iloc[-1], log.read_text() if log.exists() else ""
+
+
 def job_times(results: Path) -> pd.DataFrame:
     """One row per job: rule folder, wall seconds, start-up seconds."""
     rows = []
-    for bench in sorted(results.rglob("benchmarks/**/*.tsv")):
+    for bench, measured, log in finished_jobs(results):
         after = bench.relative_to(results).parts
         step = Path(after[after.index("benchmarks") + 1]).stem  # a folder, or init_round.tsv
         if step == "humback":  # humback/finetune_M1.tsv -> humback/finetune
             step += "/" + re.sub(r"_(M\d+|backward|\d+.*)$", "", bench.stem)
-        log = Path(str(bench).replace("/benchmarks/", "/logs/")).with_suffix(".log")
-        found = STARTUP.findall(log.read_text()) if log.exists() else []
-        wall = pd.read_csv(bench, sep="\t")["s"].iloc[-1]
-        rows.append(
-            {"step": step, "wall_s": wall, "startup_s": float(found[-1]) if found else None}
-        )
+        found = STARTUP.findall(log)
+        startup = float(found[-1]) if found else None
+        rows.append({"step": step, "wall_s": measured["s"], "startup_s": startup})
     return pd.DataFrame(rows)
 
 

@@ -55,12 +55,9 @@ def read_labeled(path: str | os.PathLike, pool_ids=None) -> Labeled:
             ids.append(record_id)
             rounds.append(int(rnd))
     labeled = Labeled(np.array(rows, dtype=np.int64), ids, np.array(rounds, dtype=np.int64))
-    if pool_ids is not None:
-        import pyarrow as pa
-
-        if pool_ids.take(pa.array(labeled.rows)).to_pylist() != labeled.ids:
-            raise ValueError(
-                f"{path}: its rows no longer hold the ids it chose; the pool changed "
-                f"since. Rerun from the pool: snakemake --forcerun {path}"
-            )
+    if pool_ids is not None and pool_ids.take(labeled.rows).to_pylist() != labeled.ids:
+        raise ValueError(
+            f"{path}: its rows no longer hold the ids it chose; the pool changed since. "
+            f"Rerun the run from round 0: snakemake --forcerun init_round"
+        )
     return labeled

@@ -98,10 +98,6 @@ def _is_text_type(t: pa.DataType) -> bool:
     return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t)
 
 
-def _is_text(column: pa.ChunkedArray) -> bool:
-    return _is_text_type(column.type)
-
-
 def _first(mask) -> int:
     """Index of the first true value of a boolean array, or -1."""
     return pc.index(pc.fill_null(mask, False), True).as_py()
@@ -122,7 +118,7 @@ def _source_column(table: pa.Table, field: str, fields: dict | None) -> pa.Chunk
     if not names:
         return None
     columns = [table[name] for name in names]
-    if len(columns) > 1 and all(_is_text(c) for c in columns):
+    if len(columns) > 1 and all(_is_text_type(c.type) for c in columns):
         return pc.coalesce(*columns)
     return columns[0]
 
@@ -135,22 +131,27 @@ def _text_column(table: pa.Table, field: str, fields: dict | None) -> pa.Chunked
         raise Fault(0, missing_field(field, fields))
     if field != "input" and column.null_count:
         raise Fault(_first(pc.is_null(column)), missing_field(field, fields))
-    if not _is_text(column) and not pa.types.is_null(column.type):
+    if not _is_text_type(column.type) and not pa.types.is_null(column.type):
         at = _first(pc.is_valid(column))
         raise Fault(max(at, 0), f"field '{field}' must be a string, got {column.type}")
     return column
 
 
-def _id_column(table: pa.Table, fields: dict | None) -> pa.ChunkedArray:
-    positions = pa.array([str(i) for i in range(table.num_rows)], pa.string())
+def _id_column(table: pa.Table, fields: dict | None):
+    """The records' own ids as text; a record without one gets its position."""
     column = _source_column(table, "id", fields)
-    if column is None:
-        return pa.chunked_array([positions])
-    if pa.types.is_integer(column.type) or _is_text(column):
-        column = pc.cast(column, pa.string())
-    elif not pa.types.is_null(column.type):
+    if column is None or pa.types.is_null(column.type):
+        return _positions(table.num_rows)
+    if not (pa.types.is_integer(column.type) or _is_text_type(column.type)):
         raise Fault(_first(pc.is_valid(column)), "field 'id' must be a string or an integer")
-    return pc.if_else(pc.is_null(column), positions, column)  # no id: the position
+    column = pc.cast(column, pa.string())
+    if column.null_count:
+        column = pc.if_else(pc.is_null(column), _positions(table.num_rows), column)
+    return column
+
+
+def _positions(n: int) -> pa.Array:
+    return pa.array([str(i) for i in range(n)], pa.string())
 
 
 def check_table(table: pa.Table, fields: dict | None = None) -> pa.Table:
@@ -241,10 +242,6 @@ def open_pool(path: str | os.PathLike, columns: list[str] | None = None) -> pa.T
     """A prepared pool, memory-mapped: rows and columns are read when used."""
     table = pa.ipc.open_file(pa.memory_map(str(path))).read_all()
     return table.select(columns) if columns else table
-
-
-def pool_ids(path: str | os.PathLike) -> list[str]:
-    return open_pool(path, ["id"])["id"].to_pylist()
 
 
 def to_records(table: pa.Table) -> list[dict]:

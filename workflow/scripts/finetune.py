@@ -28,11 +28,10 @@ small = snakemake.params.get("small_data")  # Humback: other settings below a si
 with timed("read"):
     if snakemake.input.get("pool"):
         from selfalign.labeled import read_labeled
-        from selfalign.pools import open_pool, read_records
+        from selfalign.pools import open_pool, to_records
 
-        pool_ids = open_pool(snakemake.input.pool, ["id"])["id"]
-        rows = read_labeled(snakemake.input.labeled, pool_ids).rows
-        records = read_records(snakemake.input.pool, rows)
+        pool = open_pool(snakemake.input.pool)
+        records = to_records(pool.take(read_labeled(snakemake.input.labeled, pool["id"]).rows))
     else:
         records = read_json(snakemake.input.data)
 if small and len(records) < small["below"]:
