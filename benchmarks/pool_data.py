@@ -36,6 +36,24 @@ def alpaca_like(n: int, seed: int = 0) -> list[dict]:
     return records
 
 
+def web_text_like(n: int, seed: int = 0) -> list[dict]:
+    """``n`` web-text documents of 600 to 3,000 characters (Humback's unlabelled
+    text, as ``content`` fields), each a run of the Alpaca records' texts."""
+    if not ALPACA.is_file():
+        raise SystemExit(f"{ALPACA} is missing: these benchmarks build their pools from it")
+    source = json.loads(ALPACA.read_text())
+    texts = [t for r in source for t in (r["instruction"], r["output"]) if t]
+    rng = random.Random(seed)
+    documents = []
+    for i in range(n):
+        target, parts, size = rng.randint(600, 3000), [f"Document {i}."], 0
+        while size < target:
+            parts.append(rng.choice(texts))
+            size += len(parts[-1]) + 1
+        documents.append({"content": " ".join(parts)[:target]})
+    return documents
+
+
 def write_alpaca_array(records: list[dict], path: Path) -> Path:
     """One JSON array, indented as the released ``alpaca_data.json`` is."""
     path.write_text(json.dumps(records, indent=4, ensure_ascii=False))

@@ -66,9 +66,9 @@ def _parse_array(path: Path, text: str) -> list[Located]:
         ) from None
 
 
-def _parse_lines(path: Path, text: str) -> list[Located]:
+def _parse_lines(path: Path, lines) -> list[Located]:
     items = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
@@ -81,17 +81,24 @@ def _parse_lines(path: Path, text: str) -> list[Located]:
 
 
 def parse_json_records(path: str | os.PathLike) -> list[Located]:
-    """Parse a JSON array or a JSON Lines file into located values."""
+    """Parse a JSON array or a JSON Lines file into located values.
+
+    JSON Lines are read line by line: memory holds the values, not the text too.
+    A byte-order mark (Windows tools write one) is skipped.
+    """
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: no such file")
     try:
-        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark (Windows tools) is skipped
+        with path.open(encoding="utf-8-sig") as f:
+            while (first := f.read(1)).isspace():
+                pass
+            f.seek(0)
+            if first == "[":
+                return _parse_array(path, f.read())
+            return _parse_lines(path, f)
     except UnicodeDecodeError as err:
         raise DataError(f"{path}: not UTF-8 text ({err.reason})") from None
-    if text.lstrip().startswith("["):
-        return _parse_array(path, text)
-    return _parse_lines(path, text)
 
 
 def source_fields(field: str, columns, fields: dict | None = None) -> list[str]:
