@@ -28,28 +28,10 @@ except WorkflowError as err:
     raise WorkflowError(describe_schema_error(err) or str(err)) from None
 
 
-# Jobs of seconds that need no GPU: on a cluster they run where Snakemake
-# runs, not through the queue (whose latency would dwarf them). Judging is
-# here too (pairwise and AlpacaEval): it only waits on API calls, and compute
-# nodes often have no route to the internet.
-localrules:
-    all,
-    prepare_pool,
-    init_round,
-    round_json,
-    generate_testset,
-    judge,
-    alpaca_eval_judge,
-    judge_summary,
-    selection_summary,
-    plot_selection,
-    plot_judgments,
-    plot_vendi,
-    model_table,
-    plot_models,
-    humback_seed,
-    humback_training_data,
-    humback_augment_merge,
+# Jobs of seconds that need no GPU are marked `localrule: True`: on a cluster
+# they run where Snakemake runs, not through the queue (whose latency would
+# dwarf them). Judging is local too (pairwise and AlpacaEval): it only waits on
+# API calls, and compute nodes often have no route to the internet.
 
 
 include: "workflow/rules/common.smk"
@@ -60,7 +42,14 @@ include: "workflow/rules/humback.smk"
 include: "workflow/rules/report.smk"
 
 
+try:  # every batch, on the GPUs the profile gives its rule
+    check_batches(config, RUNS, rule_processes)
+except ConfigError as err:
+    raise WorkflowError(f"invalid config: {err}") from None
+
+
 rule all:
+    localrule: True
     input:
         final_targets(),
     default_target: True

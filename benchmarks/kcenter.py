@@ -5,6 +5,7 @@ release: an n x n distance matrix from one matrix product, then a column per
 pick. Each method runs in its own process so that peak memory is its own.
 
     python benchmarks/kcenter.py --n 20000 --d 4096 --data mixture:50
+    python benchmarks/kcenter.py --n 20000 --d 4096 --data shifted:50
     python benchmarks/kcenter.py --n 500000 --d 4096 --dtype float16 --methods pruned
 """
 
@@ -24,17 +25,27 @@ def make_data(kind: str, n: int, d: int, seed: int, dtype: str) -> torch.Tensor:
     """n x d embeddings, built in chunks so that making them adds no peak of its own."""
     rng = np.random.default_rng(seed)
     out = torch.empty((n, d), dtype=getattr(torch, dtype))
-    if kind.startswith("mixture:"):
+    clustered = kind.startswith(("mixture:", "shifted:"))
+    if clustered:
         k = int(kind.split(":")[1])
         centres = rng.normal(size=(k, d)).astype(np.float32) * 3
         labels = rng.integers(k, size=n)
+    # shifted: one large vector common to every point, as every mean-pooled LLM state shares
+    common = rng.normal(size=d).astype(np.float32) * (40 if kind.startswith("shifted:") else 0)
     for start in range(0, n, 8192):
         end = min(start + 8192, n)
-        block = rng.standard_normal((end - start, d), dtype=np.float32)
-        if kind.startswith("mixture:"):
+        block = rng.standard_normal((end - start, d), dtype=np.float32) + common
+        if clustered:
             block += centres[labels[start:end]]
         out[start:end] = torch.from_numpy(block)
     return out
+
+
+def mean_cosine(x: torch.Tensor, sample: int = 1000) -> float:
+    """Mean cosine similarity between distinct points of the first ``sample``."""
+    unit = torch.nn.functional.normalize(x[:sample].double(), dim=1)
+    cos = unit @ unit.T
+    return float((cos.sum() - cos.diagonal().sum()) / (len(cos) * (len(cos) - 1)))
 
 
 def load_alpaca(path: str, n: int) -> torch.Tensor:
@@ -104,9 +115,11 @@ def run_one(args) -> dict:
     n = len(x)
     order = np.random.default_rng(args.seed).permutation(n)
     labeled, candidates = np.sort(order[: args.labeled]), np.sort(order[args.labeled :])
+    cosine = mean_cosine(x)
     base_kib = reset_peak_memory()
     start = time.perf_counter()
     result = {"method": args.method, "n": n, "d": x.shape[1], "dtype": str(x.dtype)[6:]}
+    result["mean_cosine"] = cosine
     if args.method == "full-matrix":
         picks = full_matrix(x, labeled.tolist(), candidates.tolist(), args.picks)
     elif args.method == "float64":
@@ -153,7 +166,8 @@ def main() -> None:
     parser.add_argument(
         "--data",
         default="mixture:50",
-        help="mixture:K (Gaussian mixture), random, or alpaca:FILE.npy",
+        help="mixture:K (Gaussian mixture), shifted:K (the same with a large common vector), "
+        "random, or alpaca:FILE.npy",
     )
     parser.add_argument("--dtype", default="float32", choices=["float32", "bfloat16", "float16"])
     parser.add_argument(
@@ -177,7 +191,8 @@ def main() -> None:
     shape = results[0]
     print(
         f"# {args.data}, n={shape['n']}, d={shape['d']}, {shape['dtype']}, {args.labeled} labeled, "
-        f"{args.picks} picks, {args.threads} threads; copy bandwidth {bandwidth:.1f} GB/s"
+        f"{args.picks} picks, {args.threads} threads; mean cosine {shape['mean_cosine']:.4f}; "
+        f"copy bandwidth {bandwidth:.1f} GB/s"
     )
     reference = results[0]["picks"]
     print(

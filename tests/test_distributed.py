@@ -6,8 +6,10 @@ import subprocess
 import sys
 
 import pytest
+from conftest import REPO
 
-from selfalign.launch import JobShape, gradient_accumulation, tensor_parallel_size, training_command
+from selfalign.batching import accumulation_steps, for_size
+from selfalign.launch import JobShape, tensor_parallel_size, training_command
 from selfalign.modeling import load_causal_lm
 
 REPO_ZERO = {stage: f"config/deepspeed/zero{stage}.json" for stage in (2, 3)}
@@ -42,14 +44,70 @@ def test_launch_is_derived_from_the_job_resources(resources, nproc, nnodes, laun
     assert tensor_parallel_size(nproc) == nproc
 
 
-def test_global_batch_is_kept_whatever_the_gpu_count():
-    steps = {world: gradient_accumulation(128, 4, world) for world in (1, 4, 8)}
-    assert steps == {1: 32, 4: 8, 8: 4}
-    assert tensor_parallel_size(0) == 1
-    with pytest.raises(ValueError, match=r"global_batch_size=128 .* 4 x 3"):
-        gradient_accumulation(128, 4, 3)
+def effective_batch(training: dict, world_size: int) -> int:
+    """Examples an optimizer step sees, as TrainingArguments would be given them."""
+    steps = accumulation_steps(training, world_size)
+    if steps is None:
+        steps = training.get("gradient_accumulation_steps", 1)
+    return training.get("per_device_train_batch_size", 8) * world_size * steps
+
+
+def humback_defaults() -> dict:
+    """A Humback run's settings with the schema's defaults filled in."""
+    from snakemake.utils import validate
+
+    config = {
+        "models": {"m": {"name_or_path": "m"}},
+        "humback": {
+            "hb": {
+                "model": "m",
+                "seed_data": {"generate": {"n_records": 8}},
+                "unlabelled": {"generate": {"n_documents": 8}},
+            }
+        },
+    }
+    validate(config, str(REPO / "workflow/schemas/config.schema.yaml"))
+    return config["humback"]["hb"]
+
+
+@pytest.mark.parametrize("world_size", [1, 4, 8])
+def test_the_papers_batches_hold_on_1_4_and_8_gpus(world_size):
+    import yaml
+
+    humback = humback_defaults()  # the paper's: 32 in all, 8 below 3k examples
+    paper = yaml.safe_load((REPO / "config/humback.yaml").read_text())["humback"]
+    (paper,) = paper.values()
+    for spec in (humback, paper):
+        large, small = (for_size(spec["training"], spec["small_data"], n) for n in (3000, 2999))
+        assert effective_batch(large, world_size) == 32
+        assert effective_batch(small, world_size) == 8
+    dolly = yaml.safe_load((REPO / "config/diverseevol_dolly.yaml").read_text())
+    assert effective_batch(dolly["diverse_evol"]["training"], world_size) == 128
+
+
+def test_a_small_data_batch_replaces_the_blocks_batch_as_a_whole():
+    training = {"learning_rate": 1e-5, "per_device_train_batch_size": 4, "global_batch_size": 32}
+    small = {"below": 3000, "training": {"gradient_accumulation_steps": 1}}
+    assert for_size(training, small, 100) == {
+        "learning_rate": 1e-5,
+        "per_device_train_batch_size": 4,
+        "gradient_accumulation_steps": 1,
+    }
+    assert for_size(training, small, 3000) == training
+    other = {"below": 3000, "training": {"learning_rate": 2e-5}}  # no batch: the block's stays
+    assert for_size(training, other, 100) == {**training, "learning_rate": 2e-5}
+
+
+def test_a_batch_that_cannot_be_kept_names_the_key_to_change():
+    with pytest.raises(ValueError, match=r"x\.per_device_train_batch_size=4 .* divisor of 2"):
+        accumulation_steps({"global_batch_size": 8, "per_device_train_batch_size": 4}, 4, "x")
+    with pytest.raises(ValueError, match=r"x\.global_batch_size=128 cannot be split over 3"):
+        accumulation_steps({"global_batch_size": 128, "per_device_train_batch_size": 4}, 3, "x")
+    with pytest.raises(ValueError, match="give one of them"):
+        accumulation_steps({"global_batch_size": 8, "gradient_accumulation_steps": 1}, 1)
     with pytest.raises(ValueError, match=r"gpu=3 .* nodes=2"):
         JobShape.from_resources({"gpu": 3, "nodes": 2})
+    assert tensor_parallel_size(0) == 1
 
 
 def torchrun(*args, cwd, timeout=600):
@@ -96,8 +154,6 @@ def test_training_entry_point_runs_under_torchrun_on_two_cpu_processes(
 
 def test_deepspeed_zero_step_runs_on_two_cpu_processes(tiny_model_dir, tmp_path):
     pytest.importorskip("deepspeed")
-    from conftest import REPO
-
     after = {}
     for stage, config in REPO_ZERO.items():
         out = tmp_path / f"zero{stage}.json"

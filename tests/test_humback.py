@@ -13,11 +13,11 @@ from selfalign.humback import (
     forward_record,
 )
 from selfalign.humback.curation import (
+    curate,
     curated,
     curation_prompt,
     parse_curation_score,
     proxy_curation_reply,
-    score_histogram,
 )
 from selfalign.humback.demo import generate_web_text
 from selfalign.humback.seed import load_oasst_seed, load_pairs
@@ -200,15 +200,23 @@ def test_curation_score_is_the_last_whole_score_from_1_to_5(reply, ours, first_m
     assert (int(found.group(1)) if found else None) == anchored
 
 
-def test_score_histogram_counts_unparsed():
-    assert score_histogram([5, 5, 1, None, 3]) == {
-        "1": 1,
-        "2": 0,
-        "3": 1,
-        "4": 0,
-        "5": 2,
-        "unparsed": 1,
-    }
+def test_a_curation_pass_scores_every_pair_keeps_the_best_and_counts_scores():
+    pairs = [
+        {"id": f"p{i}", "instruction": "Explain the tides.", "response": f"r{i}", "source": "web"}
+        for i in range(4)
+    ]
+    replies = ["Fine.\nScore: 5", "**Score:** 4", "no score given", "Score: 5"]
+    settings = {"threshold": 5, "min_instruction_chars": 10, "max_instruction_chars": 800}
+    result = curate(pairs, replies, settings)
+    assert [(p["score"], p["reply"], p["source"]) for p in result.scored] == [
+        (score, reply, "web") for score, reply in zip([5, 4, None, 5], replies, strict=True)
+    ]
+    assert result.kept == [
+        {"id": f"p{i}", "instruction": "Explain the tides.", "response": f"r{i}", "score": 5}
+        for i in (0, 3)
+    ]
+    counts = {"1": 0, "2": 0, "3": 0, "4": 1, "5": 2, "unparsed": 1}
+    assert result.summary == {**counts, "kept": 2, "pairs": 4}
 
 
 def test_curated_set_applies_threshold_and_instruction_length():

@@ -19,6 +19,10 @@ HUMBACK = {
     "n_iterations": 2,
     "max_length": 256,
     "training": {"num_train_epochs": 1, "learning_rate": 3e-3, "per_device_train_batch_size": 8},
+    "small_data": {
+        "below": 3000,
+        "training": {"per_device_train_batch_size": 8, "global_batch_size": 8},
+    },
 }
 
 

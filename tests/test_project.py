@@ -1,6 +1,7 @@
 """Project-wide checks: style, Snakemake's linter, and the shipped configs."""
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -23,6 +24,19 @@ def test_snakemake_lint_is_clean():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Lints for" not in result.stdout + result.stderr
+
+
+def test_local_rules_say_so_where_they_are_defined():
+    sources = [REPO / "Snakefile", *sorted((REPO / "workflow/rules").glob("*.smk"))]
+    texts = [path.read_text() for path in sources]
+    assert not any(re.search(r"^localrules\s*:", text, re.M) for text in texts)
+    local = {
+        name
+        for text in texts
+        for name in re.findall(r"^rule (\w+):\n    localrule: True$", text, re.M)
+    }
+    assert {"all", "prepare_pool", "init_round", "judge", "humback_augment_merge"} <= local
+    assert not {"finetune", "embed", "select", "answer", "humback_curate"} & local
 
 
 def alpaca_eval_stand_in(folder):

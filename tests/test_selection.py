@@ -43,6 +43,40 @@ def test_kcenter_matches_full_matrix_reference(kind, seed):
     assert got == reference_kcenter(points, labeled.tolist(), candidates.tolist(), 25)
 
 
+def float64_greedy(points, labeled, candidates, n):
+    """Plain greedy k-center in float64, measuring each difference directly."""
+    x = points.astype(np.float64)
+    nearest = np.full(len(x), np.inf)
+    for row in labeled:
+        nearest = np.minimum(nearest, ((x - x[row]) ** 2).sum(1))
+    outside = np.ones(len(x), dtype=bool)
+    outside[candidates] = False
+    nearest[outside] = -1
+    picks = []
+    for _ in range(n):
+        best = int(np.argmax(nearest))
+        picks.append(best)
+        nearest = np.minimum(nearest, ((x - x[best]) ** 2).sum(1))
+        nearest[best] = -1
+    return picks
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_kcenter_is_exact_on_embeddings_that_share_a_large_common_component(seed):
+    """Like mean-pooled LLM states: clusters on top of one large shared vector."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(20, size=2000)
+    points = rng.normal(size=32) * 30 + rng.normal(size=(20, 32))[labels]
+    points = (points + 0.3 * rng.normal(size=(2000, 32))).astype(np.float32)
+    unit = points / np.linalg.norm(points, axis=1, keepdims=True)
+    assert (unit[:300] @ unit[:300].T).mean() > 0.99  # strongly anisotropic
+    order = rng.permutation(2000)
+    labeled, candidates = order[:20], np.sort(order[20:])
+    expected = float64_greedy(points, labeled, candidates, 150)
+    assert greedy_kcenter(points, labeled, candidates, 150) == expected
+    assert greedy_kcenter(points, labeled, candidates, 150, prune=False) == expected
+
+
 def test_kcenter_reaches_every_cluster_before_repeating_one():
     rng = np.random.default_rng(5)
     points, labels = clustered(rng, 300, 16, 12)

@@ -279,6 +279,19 @@ def test_invalid_config_stops_before_any_job_and_names_the_key(tmp_path, change,
     assert not (tmp_path / "results").exists()
 
 
+def test_dry_run_names_the_batch_key_that_the_profiles_gpu_count_breaks(tmp_path):
+    training = {"per_device_train_batch_size": 4, "global_batch_size": 16}
+    write_config(tmp_path, tiny_config(diverse_evol={"training": training}))
+    run_snakemake(tmp_path, "-n", "--set-resources", "finetune:gpu=4")  # 4 GPUs x 4
+    result = run_snakemake(tmp_path, "-n", "--set-resources", "finetune:gpu=8", check=False)
+    assert result.returncode != 0
+    assert (
+        "invalid config: diverse_evol.training.per_device_train_batch_size=4 does not divide "
+        "the 2 examples each of 8 processes takes a step for global_batch_size=16; set it to "
+        "a divisor of 2 (rule finetune has 8 GPUs in the profile)"
+    ) in result.stdout + result.stderr
+
+
 def file_pool_config(tmp_path, records, **run):
     """A config whose pool is a JSON file; jobs up to the round-0 split need no model."""
     pool, text = (

@@ -16,6 +16,7 @@ import copy
 from collections.abc import Callable
 from pathlib import Path
 
+from selfalign.batching import accumulation_steps, for_size
 from selfalign.selection import available
 
 
@@ -111,6 +112,32 @@ def check_config(
         check_evaluation(config)
     check_humback(config)
     return runs
+
+
+def check_batches(
+    config: dict, runs: dict[str, dict], processes: Callable[[str], int | None]
+) -> None:
+    """Every training block keeps its batch on its rule's GPUs.
+
+    ``processes(rule)`` is how many processes the rule's jobs train with (one a
+    GPU), or None where the profile sets it with a function.
+    """
+    blocks = []
+    for name, run in runs.items():
+        own = config["runs"][name].get("training", {})
+        key = f"runs.{name}.training" if own else "diverse_evol.training"
+        blocks.append(("finetune", key, run["training"]))
+    for name, spec in config.get("humback", {}).items():
+        blocks.append(("humback_finetune", f"humback.{name}.training", spec["training"]))
+        small = for_size(spec["training"], spec["small_data"], 0)
+        blocks.append(("humback_finetune", f"humback.{name}.small_data.training", small))
+    for rule, key, training in blocks:
+        world_size = processes(rule)
+        try:
+            accumulation_steps(training, world_size or 1, key)
+        except ValueError as err:
+            where = f" (rule {rule} has {world_size} GPUs in the profile)" if world_size else ""
+            raise ConfigError(f"{err}{where}") from None
 
 
 def check_humback(config: dict) -> None:

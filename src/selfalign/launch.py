@@ -77,18 +77,6 @@ def training_command(
     return [*srun, *torchrun, *rdzv, *entry]
 
 
-def gradient_accumulation(global_batch_size: int, per_device: int, world_size: int) -> int:
-    """Steps that keep ``global_batch_size`` whatever the number of processes."""
-    per_step = per_device * world_size
-    if global_batch_size % per_step:
-        raise ValueError(
-            f"training.global_batch_size={global_batch_size} is not a multiple of "
-            f"per_device_train_batch_size x processes = {per_device} x {world_size}; "
-            "change one of them"
-        )
-    return global_batch_size // per_step
-
-
 def tensor_parallel_size(visible_gpus: int) -> int:
     """vLLM shards a model over all the job's GPUs (at least one)."""
     return max(1, visible_gpus)

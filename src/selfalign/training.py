@@ -8,8 +8,8 @@ import logging
 import os
 from pathlib import Path
 
+from selfalign.batching import accumulation_steps
 from selfalign.files import main_process_output
-from selfalign.launch import gradient_accumulation
 from selfalign.modeling import load_causal_lm, load_tokenizer
 from selfalign.sft import IGNORE_INDEX, encode_examples, pad_batch
 
@@ -23,27 +23,19 @@ def training_arguments(overrides: dict, output_dir: Path, seed: int):
     Keys pass straight through; an unknown one is reported by its config key.
     ``global_batch_size`` is ours: it sets ``gradient_accumulation_steps`` from
     the number of processes (WORLD_SIZE), so the effective batch stays the same
-    on 1 or 8 GPUs. ``deepspeed`` (a ZeRO config under config/deepspeed/) and
-    ``fsdp`` are TrainingArguments' own. Reporting to wandb or TensorBoard is
-    opt-in (``report_to``); their keys come from the environment
-    (``WANDB_API_KEY``), never from the config.
+    on 1 or 8 GPUs (``selfalign.batching``). ``deepspeed`` (a ZeRO config
+    under config/deepspeed/) and ``fsdp`` are TrainingArguments' own.
+    Reporting to wandb or TensorBoard is opt-in (``report_to``); their keys
+    come from the environment (``WANDB_API_KEY``), never from the config.
     """
     import torch
     from transformers import TrainingArguments
 
     overrides = dict(overrides)
-    global_batch_size = overrides.pop("global_batch_size", None)
-    if global_batch_size is not None:
-        if "gradient_accumulation_steps" in overrides:
-            raise ValueError(
-                "config keys training.global_batch_size and "
-                "training.gradient_accumulation_steps: give one of them"
-            )
-        overrides["gradient_accumulation_steps"] = gradient_accumulation(
-            global_batch_size,
-            overrides.get("per_device_train_batch_size", 8),  # TrainingArguments' default
-            int(os.environ.get("WORLD_SIZE", "1")),
-        )
+    steps = accumulation_steps(overrides, int(os.environ.get("WORLD_SIZE", "1")))
+    if steps is not None:
+        del overrides["global_batch_size"]
+        overrides["gradient_accumulation_steps"] = steps
     known = {f.name for f in dataclasses.fields(TrainingArguments)}
     for key in overrides:
         if key in RESERVED or key not in known:

@@ -4,8 +4,9 @@ import re
 from snakemake.exceptions import WorkflowError
 
 from selfalign import plan
-from selfalign.config import ConfigError, check_config
+from selfalign.config import ConfigError, check_batches, check_config
 from selfalign.humback import SEED_TAG
+from selfalign.launch import JobShape
 from selfalign.pool_meta import size_from_meta
 from selfalign.selection import get_strategy
 
@@ -20,8 +21,8 @@ def pool_meta_file(dataset):
     return f"results/pools/{dataset}.meta.json"
 
 
-def curated_file(hb, t):
-    return f"results/{hb}/humback/curated_{t}.jsonl"
+def curated_file(run, t):
+    return f"results/{run}/humback/curated_{t}.jsonl"
 
 
 def pool_source(dataset):
@@ -47,7 +48,6 @@ HUMBACK = config.get("humback", {})
 
 wildcard_constraints:
     run="|".join(re.escape(name) for name in [*RUNS, *HUMBACK]) or "(?!)",
-    hb="|".join(re.escape(name) for name in HUMBACK) or "(?!)",
     hbmodel=r"backward|M\d+",
     t=r"[1-9]\d*",
     rd=r"\d+",
@@ -77,6 +77,16 @@ def model_path(name):
 def model_input(name):
     """A built model as a job input; nothing for a hub id or an outside folder."""
     return built_model_dir(name) if "build" in config["models"][name] else []
+
+
+def rule_processes(name):
+    """Processes a rule's jobs train with (one a GPU), from its resources as the
+    profile sets them; None where a function sets them."""
+    resources = getattr(rules, name).rule.resources
+    given = {key: resources.get(key) for key in ("gpu", "nodes") if resources.get(key)}
+    if any(value.is_evaluable() for value in given.values()):
+        return None
+    return JobShape.from_resources({key: value.value for key, value in given.items()}).world_size
 
 
 def training_settings(block):
@@ -224,33 +234,33 @@ def evaluation_targets():
 
 def humback_training_inputs(wildcards):
     """Seed pairs for every model; M_t also takes the curated set A_t."""
-    inputs = {"seed": f"results/{wildcards.hb}/humback/seed.jsonl"}
+    inputs = {"seed": f"results/{wildcards.run}/humback/seed.jsonl"}
     if wildcards.hbmodel not in ("backward", "M0"):
-        inputs["curated"] = curated_file(wildcards.hb, wildcards.hbmodel[1:])
+        inputs["curated"] = curated_file(wildcards.run, wildcards.hbmodel[1:])
     return inputs
 
 
 def humback_curation_inputs(wildcards):
     """The augmented pairs, and M_{t-1} where a model (not the demo's proxy) scores them."""
-    inputs = {"pairs": f"results/{wildcards.hb}/humback/augmented.jsonl"}
-    if HUMBACK[wildcards.hb]["curate"]["scorer"] == "model":
-        inputs["model"] = f"results/{wildcards.hb}/humback/M{int(wildcards.t) - 1}"
+    inputs = {"pairs": f"results/{wildcards.run}/humback/augmented.jsonl"}
+    if HUMBACK[wildcards.run]["curate"]["scorer"] == "model":
+        inputs["model"] = f"results/{wildcards.run}/humback/M{int(wildcards.t) - 1}"
     return inputs
 
 
-def humback_shards(hb):
-    n = HUMBACK[hb]["augment"]["shards"]
-    return [f"results/{hb}/humback/augmented/shard_{i}_of_{n}.jsonl" for i in range(n)]
+def humback_shards(run):
+    n = HUMBACK[run]["augment"]["shards"]
+    return [f"results/{run}/humback/augmented/shard_{i}_of_{n}.jsonl" for i in range(n)]
 
 
-def humback_targets(hb):
-    last = HUMBACK[hb]["n_iterations"]
-    return [f"results/{hb}/humback/M{t}" for t in range(last + 1)] + [
-        f"results/{hb}/humback/curation_{t}_scores.tsv" for t in range(1, last + 1)
+def humback_targets(run):
+    last = HUMBACK[run]["n_iterations"]
+    return [f"results/{run}/humback/M{t}" for t in range(last + 1)] + [
+        f"results/{run}/humback/curation_{t}_scores.tsv" for t in range(1, last + 1)
     ]
 
 
 def final_targets():
     targets = [target for run in RUNS for target in run_targets(run)]
     targets += ["results/selection_summary.png"] if RUNS else []
-    return targets + evaluation_targets() + [t for hb in HUMBACK for t in humback_targets(hb)]
+    return targets + evaluation_targets() + [t for run in HUMBACK for t in humback_targets(run)]

@@ -1,6 +1,7 @@
 # Read a pool's source once, check every record, and check the selection budget
 # of every run on it: the one job that reads the source, before any GPU job.
 rule prepare_pool:
+    localrule: True
     input:
         dataset_source,
     output:

@@ -4,6 +4,7 @@
 
 
 rule init_round:
+    localrule: True
     input:
         pool=run_pool,
     output:
@@ -101,6 +102,7 @@ rule select:
 # The release's files for a round (its labeled records; the rest of the pool),
 # made from the round's rows; diverse_evol.round_json says which a run writes.
 rule round_json:
+    localrule: True
     input:
         labeled="results/{run}/data/rd_{rd}_labeled.tsv",
         pool=run_pool,

@@ -3,6 +3,7 @@
 
 
 rule generate_testset:
+    localrule: True
     input:
         lambda w: pool_file(EVALUATION["testsets"][w.testset]["generate"]["dataset"]),
     output:
@@ -43,6 +44,7 @@ rule answer:
 
 
 rule judge:
+    localrule: True
     wildcard_constraints:
         model=EVALUATED_MODEL,
     input:
@@ -64,6 +66,7 @@ rule judge:
 
 
 rule judge_summary:
+    localrule: True
     input:
         run_judgments,
     output:
@@ -149,6 +152,7 @@ rule alpaca_eval_outputs:
 
 
 rule alpaca_eval_judge:
+    localrule: True
     wildcard_constraints:
         model=EVALUATED_MODEL,
     input:
@@ -194,6 +198,7 @@ rule lm_eval:
 
 
 rule model_table:
+    localrule: True
     input:
         unpack(model_table_inputs),
     output:

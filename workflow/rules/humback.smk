@@ -3,16 +3,17 @@
 
 
 rule humback_seed:
+    localrule: True
     input:
-        lambda w: [v for k, v in HUMBACK[w.hb]["seed_data"].items() if k in ("oasst", "path")],
+        lambda w: [v for k, v in HUMBACK[w.run]["seed_data"].items() if k in ("oasst", "path")],
     output:
-        "results/{hb}/humback/seed.jsonl",
+        "results/{run}/humback/seed.jsonl",
     params:
-        spec=lambda w: HUMBACK[w.hb]["seed_data"],
+        spec=lambda w: HUMBACK[w.run]["seed_data"],
     log:
-        "results/{hb}/logs/humback/seed.log",
+        "results/{run}/logs/humback/seed.log",
     benchmark:
-        "results/{hb}/benchmarks/humback/seed.tsv",
+        "results/{run}/benchmarks/humback/seed.tsv",
     conda:
         "../../envs/train.yaml"
     script:
@@ -21,16 +22,16 @@ rule humback_seed:
 
 rule humback_unlabelled:
     input:
-        lambda w: HUMBACK[w.hb]["unlabelled"].get("path", []),
+        lambda w: HUMBACK[w.run]["unlabelled"].get("path", []),
     output:
-        texts="results/{hb}/humback/unlabelled.jsonl",
-        counts="results/{hb}/humback/unlabelled_counts.json",
+        texts="results/{run}/humback/unlabelled.jsonl",
+        counts="results/{run}/humback/unlabelled_counts.json",
     params:
-        spec=lambda w: HUMBACK[w.hb]["unlabelled"],
+        spec=lambda w: HUMBACK[w.run]["unlabelled"],
     log:
-        "results/{hb}/logs/humback/unlabelled.log",
+        "results/{run}/logs/humback/unlabelled.log",
     benchmark:
-        "results/{hb}/benchmarks/humback/unlabelled.tsv",
+        "results/{run}/benchmarks/humback/unlabelled.tsv",
     conda:
         "../../envs/train.yaml"
     script:
@@ -38,14 +39,15 @@ rule humback_unlabelled:
 
 
 rule humback_training_data:
+    localrule: True
     input:
         unpack(humback_training_inputs),
     output:
-        "results/{hb}/humback/train_{hbmodel}.json",
+        "results/{run}/humback/train_{hbmodel}.json",
     log:
-        "results/{hb}/logs/humback/train_{hbmodel}_data.log",
+        "results/{run}/logs/humback/train_{hbmodel}_data.log",
     benchmark:
-        "results/{hb}/benchmarks/humback/train_{hbmodel}_data.tsv",
+        "results/{run}/benchmarks/humback/train_{hbmodel}_data.tsv",
     conda:
         "../../envs/train.yaml"
     script:
@@ -54,23 +56,23 @@ rule humback_training_data:
 
 rule humback_finetune:
     input:
-        data="results/{hb}/humback/train_{hbmodel}.json",
-        base=lambda w: model_input(HUMBACK[w.hb]["model"]),
+        data="results/{run}/humback/train_{hbmodel}.json",
+        base=lambda w: model_input(HUMBACK[w.run]["model"]),
     output:
-        directory("results/{hb}/humback/{hbmodel}"),
+        directory("results/{run}/humback/{hbmodel}"),
     params:
-        base=lambda w: model_path(HUMBACK[w.hb]["model"]),
-        training=lambda w: training_settings(HUMBACK[w.hb]["training"]),
-        small_data=lambda w: HUMBACK[w.hb]["small_data"],
-        model_config=lambda w: HUMBACK[w.hb]["model_config"],
-        max_length=lambda w: HUMBACK[w.hb]["max_length"],
-        dtype=lambda w: HUMBACK[w.hb]["dtype"],
-        seed=lambda w: HUMBACK[w.hb]["seed"],
+        base=lambda w: model_path(HUMBACK[w.run]["model"]),
+        training=lambda w: training_settings(HUMBACK[w.run]["training"]),
+        small_data=lambda w: HUMBACK[w.run]["small_data"],
+        model_config=lambda w: HUMBACK[w.run]["model_config"],
+        max_length=lambda w: HUMBACK[w.run]["max_length"],
+        dtype=lambda w: HUMBACK[w.run]["dtype"],
+        seed=lambda w: HUMBACK[w.run]["seed"],
     threads: 2
     log:
-        "results/{hb}/logs/humback/finetune_{hbmodel}.log",
+        "results/{run}/logs/humback/finetune_{hbmodel}.log",
     benchmark:
-        "results/{hb}/benchmarks/humback/finetune_{hbmodel}.tsv",
+        "results/{run}/benchmarks/humback/finetune_{hbmodel}.tsv",
     conda:
         "../../envs/train.yaml"
     script:
@@ -79,33 +81,34 @@ rule humback_finetune:
 
 rule humback_augment_shard:
     input:
-        model="results/{hb}/humback/backward",
-        texts="results/{hb}/humback/unlabelled.jsonl",
+        model="results/{run}/humback/backward",
+        texts="results/{run}/humback/unlabelled.jsonl",
     output:
-        "results/{hb}/humback/augmented/shard_{shard}_of_{shards}.jsonl",
+        "results/{run}/humback/augmented/shard_{shard}_of_{shards}.jsonl",
     params:
-        generation=lambda w: HUMBACK[w.hb]["generation"],
-        sampling=lambda w: HUMBACK[w.hb]["augment"],
+        generation=lambda w: HUMBACK[w.run]["generation"],
+        sampling=lambda w: HUMBACK[w.run]["augment"],
     threads: 2
     log:
-        "results/{hb}/logs/humback/augment_{shard}_of_{shards}.log",
+        "results/{run}/logs/humback/augment_{shard}_of_{shards}.log",
     benchmark:
-        "results/{hb}/benchmarks/humback/augment_{shard}_of_{shards}.tsv",
+        "results/{run}/benchmarks/humback/augment_{shard}_of_{shards}.tsv",
     conda:
-        lambda w: generation_env(HUMBACK[w.hb]["generation"]["backend"])
+        lambda w: generation_env(HUMBACK[w.run]["generation"]["backend"])
     script:
         "../scripts/humback_augment.py"
 
 
 rule humback_augment_merge:
+    localrule: True
     input:
-        lambda w: humback_shards(w.hb),
+        lambda w: humback_shards(w.run),
     output:
-        "results/{hb}/humback/augmented.jsonl",
+        "results/{run}/humback/augmented.jsonl",
     log:
-        "results/{hb}/logs/humback/augment_merge.log",
+        "results/{run}/logs/humback/augment_merge.log",
     benchmark:
-        "results/{hb}/benchmarks/humback/augment_merge.tsv",
+        "results/{run}/benchmarks/humback/augment_merge.tsv",
     conda:
         "../../envs/train.yaml"
     script:
@@ -116,22 +119,22 @@ rule humback_curate:
     input:
         unpack(humback_curation_inputs),
     output:
-        scored="results/{hb}/humback/curation_{t}.jsonl",
+        scored="results/{run}/humback/curation_{t}.jsonl",
         histogram=report(
-            "results/{hb}/humback/curation_{t}_scores.tsv",
+            "results/{run}/humback/curation_{t}_scores.tsv",
             caption="../report/curation_scores.rst",
             category="Humback",
         ),
-        curated="results/{hb}/humback/curated_{t}.jsonl",
+        curated="results/{run}/humback/curated_{t}.jsonl",
     params:
-        generation=lambda w: HUMBACK[w.hb]["generation"],
-        curate=lambda w: HUMBACK[w.hb]["curate"],
+        generation=lambda w: HUMBACK[w.run]["generation"],
+        curate=lambda w: HUMBACK[w.run]["curate"],
     threads: 2
     log:
-        "results/{hb}/logs/humback/curate_{t}.log",
+        "results/{run}/logs/humback/curate_{t}.log",
     benchmark:
-        "results/{hb}/benchmarks/humback/curate_{t}.tsv",
+        "results/{run}/benchmarks/humback/curate_{t}.tsv",
     conda:
-        lambda w: generation_env(HUMBACK[w.hb]["generation"]["backend"])
+        lambda w: generation_env(HUMBACK[w.run]["generation"]["backend"])
     script:
         "../scripts/humback_curate.py"

@@ -1,4 +1,5 @@
 rule selection_summary:
+    localrule: True
     input:
         pool=run_pool,
         labeled=run_labeled_files,
@@ -19,6 +20,7 @@ rule selection_summary:
 
 
 rule plot_selection:
+    localrule: True
     input:
         expand("results/{run}/selection_summary.tsv", run=RUNS),
     output:
@@ -40,6 +42,7 @@ rule plot_selection:
 
 
 rule plot_judgments:
+    localrule: True
     input:
         lambda w: sorted({f"results/{j.run}/judge/summary.tsv" for j in JUDGMENTS}),
     output:
@@ -59,6 +62,7 @@ rule plot_judgments:
 
 
 rule plot_vendi:
+    localrule: True
     input:
         expand("results/{run}/diversity/vendi.tsv", run=RUNS),
     output:
@@ -76,6 +80,7 @@ rule plot_vendi:
 
 
 rule plot_models:
+    localrule: True
     input:
         expand("results/{run}/models.tsv", run=FAMILIES),
     output:

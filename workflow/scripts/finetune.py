@@ -14,6 +14,7 @@ from pathlib import Path
 
 import torch
 
+from selfalign.batching import for_size
 from selfalign.gpus import claim_gpus
 from selfalign.launch import JobShape, head_node, training_command
 from selfalign.logs import log_to, timed
@@ -23,8 +24,6 @@ from selfalign.training import finetune
 log_to(snakemake.log[0])
 claim_gpus(int(snakemake.resources.get("gpu", 0)))
 torch.set_num_threads(snakemake.threads)
-training = dict(snakemake.params.training)
-small = snakemake.params.get("small_data")  # Humback: other settings below a size
 with timed("read"):
     if snakemake.input.get("pool"):
         from selfalign.labeled import read_labeled
@@ -34,8 +33,8 @@ with timed("read"):
         records = to_records(pool.take(read_labeled(snakemake.input.labeled, pool["id"]).rows))
     else:
         records = read_json(snakemake.input.data)
-if small and len(records) < small["below"]:
-    training.update(small["training"])
+# Humback trains with other settings below a size (small_data)
+training = for_size(snakemake.params.training, snakemake.params.get("small_data"), len(records))
 spec = {
     "base_model": snakemake.params.base,
     "out_dir": snakemake.output[0],

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import dataclass
+
+from selfalign.humback import SEED_TAG
 
 CURATION_PROMPT = """Below is an instruction from an user and a candidate answer. Evaluate whether or not the answer is a good example of how AI Assistant should respond to the user's instruction. Please assign a score using the following 5-point scale:
 1: It means the answer is incomplete, vague, off-topic, controversial, or not exactly what the user asked for. For example, some content seems missing, numbered list does not start from the beginning, the opening sentence repeats user's question. Or the response is from another person’s perspective with their personal experience (e.g. taken from blog posts), or looks like an answer from a forum. Or it contains promotional text, navigation text, or other irrelevant information.
@@ -51,6 +54,50 @@ def curated(pairs: list[dict], *, threshold: int, min_chars: int, max_chars: int
         and p["score"] >= threshold
         and min_chars <= len(p["instruction"].strip()) <= max_chars
     ]
+
+
+@dataclass(frozen=True)
+class Curation:
+    """One pass of self-curation over the augmented pairs."""
+
+    scored: list[dict]  # every pair with the curator's reply and its score
+    kept: list[dict]  # A_t: id, instruction, response and score of the pairs kept
+    summary: dict[str, int]  # counts of scores 1..5 and unparsed, pairs kept, pairs
+
+
+def curation_replies(pairs: list[dict], settings: dict, generation: dict, model) -> list[str]:
+    """The curator's reply to every pair: ``model``'s (M_{t-1}, as in the paper), or
+    the offline proxy's when the ``curate`` settings' scorer is ``proxy``."""
+    if settings["scorer"] == "proxy":
+        return [proxy_curation_reply(p["instruction"], p["response"]) for p in pairs]
+    from selfalign.generation import generate
+
+    # the user turn of the model's own prompt format, with the tag used at inference
+    prompts = [
+        {"instruction": curation_prompt(p["instruction"], p["response"]), "system": SEED_TAG}
+        for p in pairs
+    ]
+    return generate(generation, model, prompts, settings)
+
+
+def curate(pairs: list[dict], replies: list[str], settings: dict) -> Curation:
+    """Score each pair from its reply and keep those the ``curate`` settings accept."""
+    scored = [
+        {**p, "reply": r, "score": parse_curation_score(r)}
+        for p, r in zip(pairs, replies, strict=True)
+    ]
+    kept = curated(
+        scored,
+        threshold=settings["threshold"],
+        min_chars=settings["min_instruction_chars"],
+        max_chars=settings["max_instruction_chars"],
+    )
+    histogram = score_histogram([p["score"] for p in scored])
+    return Curation(
+        scored=scored,
+        kept=[{k: p[k] for k in ("id", "instruction", "response", "score")} for p in kept],
+        summary={**histogram, "kept": len(kept), "pairs": len(scored)},
+    )
 
 
 _NAVIGATION = re.compile(r"\|")

@@ -10,7 +10,13 @@ center c when d(c, a) >= 2r (triangle inequality), so only candidates with
 d(c, a) < 2r are re-measured. On clustered embeddings that is a small
 fraction; on unclustered data the pick falls back to one contiguous pass.
 
-Squared distances come from norms and dot products in float32, clamped at 0.
+Squared distances come from norms and dot products in float32, clamped at 0,
+of embeddings centred on their mean. Distances do not change under a common
+shift, but their rounding does: mean-pooled LLM states share a large common
+component, so uncentred norms dwarf the distances between points and float32
+rounding of |x|^2 - 2x.c + |c|^2 would exceed the gaps it compares. The mean
+is taken once in float64; rows are centred as they are read, into small
+reused buffers, so the embeddings are never copied or changed.
 High-dimensional distances concentrate, so near-ties are common: before each
 pick, the few candidates within a relative 1e-4 of the largest gap are
 re-measured in float64 against the chosen points that may be their nearest,
@@ -32,7 +38,7 @@ from selfalign.selection import Query, register
 PRUNE_MARGIN = 1e-4  # relative slack so rounding never prunes a point that could move
 TIE_WINDOW = 1e-4  # candidates this close to the largest gap are re-measured in float64
 FULL_PASS_FRACTION = 0.5  # above this share of candidates, a contiguous pass is cheaper
-GATHER_ROWS = 4096  # rows gathered at a time for a re-check
+PIECE_BYTES = 1 << 22  # rows are centred in pieces of about 4 MiB, small enough for cache
 
 
 @dataclass
@@ -56,7 +62,7 @@ def greedy_kcenter(
     n: int,
     *,
     device=None,
-    chunk_rows: int = 16384,
+    chunk_rows: int | None = None,
     prune: bool = True,
     progress: bool = False,
     stats: KCenterStats | None = None,
@@ -64,8 +70,8 @@ def greedy_kcenter(
     """Pick ``n`` of ``candidates`` (row indices of ``embeddings``) by greedy k-center.
 
     ``embeddings`` is a numpy array or a torch tensor (n_points x d); it is
-    read in place, never copied. Returns the picked row indices in pick order;
-    ties go to the lowest row index.
+    read in pieces of ``chunk_rows`` rows, never copied whole or changed.
+    Returns the picked row indices in pick order; ties go to the lowest row index.
     """
     import torch
 
@@ -76,41 +82,50 @@ def greedy_kcenter(
     if n > len(candidates):
         raise ValueError(f"cannot pick {n} points from {len(candidates)} candidates")
     stats = stats if stats is not None else KCenterStats()
-    points, m = x, len(x)  # every row is measured; non-candidates are masked out
+    points, m, dim = x, len(x), x.shape[1]  # every row is measured; non-candidates are masked
+    chunk_rows = chunk_rows or max(64, PIECE_BYTES // (4 * dim))
 
-    # rows already float32 where they are used are read in place; others are converted
-    # into one reused buffer, so that no pick allocates chunk-sized memory
-    in_place = points.dtype == torch.float32 and points.device == device
-    buffer = None if in_place else torch.empty((chunk_rows, x.shape[1]), device=device)
+    total = torch.zeros(dim, dtype=torch.float64, device=device)
+    for start, end in _chunks(m, chunk_rows):
+        total += points[start:end].to(device=device, dtype=torch.float64).sum(0)
+    mean = (total / max(m, 1)).float()  # the shift; float64 arithmetic for the sum
+    mean64 = mean.double()
+
+    # rows are centred into one reused buffer: no pick allocates chunk-sized memory
+    buffer = torch.empty((chunk_rows, dim), device=device)
+    gathered = torch.empty((chunk_rows, dim), dtype=points.dtype, device=points.device)
+
+    def centred(block):
+        out = buffer[: len(block)]
+        if block.device == device:
+            return torch.sub(block, mean, out=out)
+        return out.copy_(block, non_blocking=True).sub_(mean)
 
     def rows(start: int, end: int):
         stats.rows_read += end - start
-        if in_place:
-            return points[start:end]
-        return buffer[: end - start].copy_(points[start:end], non_blocking=True)
-
-    # gathered rows land in reused buffers too: no pick allocates chunk-sized memory
-    gather_rows = min(chunk_rows, GATHER_ROWS)
-    gathered = torch.empty((gather_rows, x.shape[1]), dtype=points.dtype, device=points.device)
+        return centred(points[start:end])
 
     def gather(idx):
         stats.rows_read += len(idx)
-        picked = torch.index_select(points, 0, idx.to(points.device), out=gathered[: len(idx)])
-        return picked if in_place else buffer[: len(idx)].copy_(picked, non_blocking=True)
+        picked = gathered[: len(idx)]
+        return centred(torch.index_select(points, 0, idx.to(points.device), out=picked))
 
-    sq_norms = torch.empty(m, device=device)
+    def exact(idx):
+        """Rows ``idx`` centred in float64: exact differences of the stored values."""
+        return points[idx.to(points.device)].to(device=device, dtype=torch.float64) - mean64
+
+    sq_norms, dots = torch.empty(m, device=device), torch.empty(m, device=device)
     for start, end in _chunks(m, chunk_rows):
         block = rows(start, end)
-        for s, e in _chunks(end - start, GATHER_ROWS):  # small pieces: small temporaries
-            sq_norms[start + s : start + e] = torch.einsum("ij,ij->i", block[s:e], block[s:e])
+        sq_norms[start:end] = torch.einsum("ij,ij->i", block, block)
     stats.rows_read -= m  # norms are part of setting up, not of a pass per pick
 
     # every chosen point, labeled ones first, with its squared norm
-    centers = torch.empty((len(labeled) + n, x.shape[1]), device=device)
-    centers64 = torch.empty((len(labeled) + n, x.shape[1]), device=device, dtype=torch.float64)
+    centers = torch.empty((len(labeled) + n, dim), device=device)
+    centers64 = torch.empty((len(labeled) + n, dim), device=device, dtype=torch.float64)
     center_norms = torch.empty(len(labeled) + n, device=device)
     for start, end in _chunks(len(labeled), 1024):
-        block = x[labeled[start:end].to(x.device)].to(device=device, dtype=torch.float64)
+        block = exact(labeled[start:end])
         centers64[start:end] = block
         centers[start:end] = block.float()
         center_norms[start:end] = torch.einsum("ij,ij->i", block, block).float()
@@ -139,13 +154,13 @@ def greedy_kcenter(
             return best
         # float32 distances to every center single out the few that may be nearest;
         # those alone are measured again in float64
-        rows32 = points[close.to(points.device)].to(device=device, dtype=torch.float32)
-        d2 = sq_norms[close, None] - 2 * (rows32 @ centers[:k].T) + center_norms[:k]
+        rows64 = exact(close)
+        d2 = sq_norms[close, None] - 2 * (rows64.float() @ centers[:k].T) + center_norms[:k]
         near = d2 <= d2.min(1, keepdim=True).values * (1 + 4 * TIE_WINDOW) + 1e-12
         gaps = torch.empty(len(close), dtype=torch.float64, device=device)
         for j in range(len(close)):
             chosen = centers64[:k][near[j]]
-            gaps[j] = ((chosen - rows32[j].double()) ** 2).sum(1).min()
+            gaps[j] = ((chosen - rows64[j]) ** 2).sum(1).min()
         return int(close[int(torch.argmax(gaps))])
 
     picks: list[int] = []
@@ -153,7 +168,8 @@ def greedy_kcenter(
         best = exact_argmax()
         picks.append(best)
         stats.picks += 1
-        c = points[best].to(device=device, dtype=torch.float32)
+        c64 = exact(torch.tensor([best]))[0]
+        c = c64.float()
         c_norm = float((c * c).sum())
         if prune and k:
             to_owner = center_norms[:k] - 2 * (centers[:k] @ c) + c_norm  # d(c, a)^2
@@ -166,19 +182,19 @@ def greedy_kcenter(
             todo = None
         if todo is None or len(todo) > FULL_PASS_FRACTION * m:
             stats.full_passes += 1
-            for start, end in _chunks(m, chunk_rows):
-                d2 = (sq_norms[start:end] - 2 * (rows(start, end) @ c) + c_norm).clamp_min_(0)
-                closer = d2 < nearest[start:end]
-                nearest[start:end] = torch.where(closer, d2, nearest[start:end])
-                owner[start:end] = torch.where(closer, k, owner[start:end])
+            for start, end in _chunks(m, chunk_rows):  # the reads; the rest in whole vectors
+                torch.mv(rows(start, end), c, out=dots[start:end])
+            d2 = dots.mul_(-2).add_(sq_norms).add_(c_norm).clamp_min_(0)
+            owner.masked_fill_(d2 < nearest, k)
+            torch.minimum(nearest, d2, out=nearest)
         else:
-            for start, end in _chunks(len(todo), gather_rows):
+            for start, end in _chunks(len(todo), chunk_rows):
                 idx = todo[start:end]
                 d2 = (sq_norms[idx] - 2 * (gather(idx) @ c) + c_norm).clamp_min_(0)
                 closer = d2 < nearest[idx]
                 nearest[idx] = torch.where(closer, d2, nearest[idx])
                 owner[idx] = torch.where(closer, k, owner[idx])
-        centers[k], centers64[k], center_norms[k] = c, c.double(), c_norm
+        centers[k], centers64[k], center_norms[k] = c, c64, c_norm
         k += 1
         nearest[best] = -1.0  # picked: never again
     return picks
