@@ -166,9 +166,9 @@ def test_unlabelled_filters_length_duplicates_and_near_duplicates(tmp_path):
 
 def test_web_text_reads_content_fields_and_plain_lines(tmp_path):
     jsonl = tmp_path / "web.jsonl"
-    jsonl.write_text(json.dumps({"content": "one page", "url": "u"}) + "\n")
+    jsonl.write_text(json.dumps({"content": "one page", "url": "u"}) + "\n", encoding="utf-8-sig")
     lines = tmp_path / "web.txt"
-    lines.write_text("first page\n\nsecond page\n")
+    lines.write_text("first page\n\nsecond page\n", encoding="utf-8-sig")  # with a BOM
     assert read_web_text(jsonl) == ["one page"]
     assert read_web_text(lines) == ["first page", "second page"]
 

@@ -61,12 +61,12 @@ def float64_greedy(points, labeled, candidates, n):
     return picks
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_kcenter_is_exact_on_embeddings_that_share_a_large_common_component(seed):
+@pytest.mark.parametrize(("seed", "shift"), [(0, 30), (1, 30), (2, 30), (3, 3000)])
+def test_kcenter_is_exact_on_embeddings_that_share_a_large_common_component(seed, shift):
     """Like mean-pooled LLM states: clusters on top of one large shared vector."""
     rng = np.random.default_rng(seed)
     labels = rng.integers(20, size=2000)
-    points = rng.normal(size=32) * 30 + rng.normal(size=(20, 32))[labels]
+    points = rng.normal(size=32) * shift + rng.normal(size=(20, 32))[labels]
     points = (points + 0.3 * rng.normal(size=(2000, 32))).astype(np.float32)
     unit = points / np.linalg.norm(points, axis=1, keepdims=True)
     assert (unit[:300] @ unit[:300].T).mean() > 0.99  # strongly anisotropic

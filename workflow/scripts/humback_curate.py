@@ -16,7 +16,9 @@ claim_gpus(int(snakemake.resources.get("gpu", 0)))
 torch.set_num_threads(snakemake.threads)
 settings = snakemake.params.curate
 pairs = read_jsonl(snakemake.input.pairs)
-replies = curation_replies(pairs, settings, snakemake.params.generation, snakemake.input.model)
+replies = curation_replies(
+    pairs, settings, snakemake.params.generation, snakemake.input.get("model")
+)
 result = curate(pairs, replies, settings)
 logging.info("curation (score >= %d): %s", settings["threshold"], result.summary)
 write_jsonl(result.scored, snakemake.output.scored)

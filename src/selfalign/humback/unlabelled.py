@@ -30,7 +30,7 @@ def read_web_text(path: str | Path) -> list[str]:
                 raise DataError(f"{path}:{item.line}: expected an object with a 'content' string")
             texts.append(content)
     else:
-        texts = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        texts = [line for line in path.read_text(encoding="utf-8-sig").splitlines() if line.strip()]
     if not texts:
         raise DataError(f"{path}: the unlabelled pool is empty")
     return texts

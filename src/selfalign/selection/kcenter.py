@@ -15,8 +15,11 @@ of embeddings centred on their mean. Distances do not change under a common
 shift, but their rounding does: mean-pooled LLM states share a large common
 component, so uncentred norms dwarf the distances between points and float32
 rounding of |x|^2 - 2x.c + |c|^2 would exceed the gaps it compares. The mean
-is taken once in float64; rows are centred as they are read, into small
-reused buffers, so the embeddings are never copied or changed.
+is taken once in float64; norms, centers and gathered rows are centred
+exactly; a pass over every row reads the rows in place and takes x.c - m.c
+(c centred), whose rounding grows with |m| only, unless the mean is more than
+SHIFT_LIMIT times the spread: then every row is centred as it is read, into a
+small reused buffer (a slower pass). The embeddings are never copied or changed.
 High-dimensional distances concentrate, so near-ties are common: before each
 pick, the few candidates within a relative 1e-4 of the largest gap are
 re-measured in float64 against the chosen points that may be their nearest,
@@ -38,6 +41,7 @@ from selfalign.selection import Query, register
 PRUNE_MARGIN = 1e-4  # relative slack so rounding never prunes a point that could move
 TIE_WINDOW = 1e-4  # candidates this close to the largest gap are re-measured in float64
 FULL_PASS_FRACTION = 0.5  # above this share of candidates, a contiguous pass is cheaper
+SHIFT_LIMIT = 100  # |mean| / spread beyond which full passes centre every row they read
 PIECE_BYTES = 1 << 22  # rows are centred in pieces of about 4 MiB, small enough for cache
 
 
@@ -101,6 +105,14 @@ def greedy_kcenter(
             return torch.sub(block, mean, out=out)
         return out.copy_(block, non_blocking=True).sub_(mean)
 
+    def raw(start: int, end: int):
+        """Rows as stored, read in place where they are float32 on the device."""
+        stats.rows_read += end - start
+        block = points[start:end]
+        if block.dtype == torch.float32 and block.device == device:
+            return block
+        return buffer[: end - start].copy_(block, non_blocking=True)
+
     def rows(start: int, end: int):
         stats.rows_read += end - start
         return centred(points[start:end])
@@ -119,6 +131,9 @@ def greedy_kcenter(
         block = rows(start, end)
         sq_norms[start:end] = torch.einsum("ij,ij->i", block, block)
     stats.rows_read -= m  # norms are part of setting up, not of a pass per pick
+    # a full pass reads rows in place and corrects for the mean afterwards, unless the
+    # mean dwarfs the spread so much that the rounding of x.c would reach the tie window
+    centre_rows = float(mean64 @ mean64) > SHIFT_LIMIT**2 * float(sq_norms.mean())
 
     # every chosen point, labeled ones first, with its squared norm
     centers = torch.empty((len(labeled) + n, dim), device=device)
@@ -183,7 +198,11 @@ def greedy_kcenter(
         if todo is None or len(todo) > FULL_PASS_FRACTION * m:
             stats.full_passes += 1
             for start, end in _chunks(m, chunk_rows):  # the reads; the rest in whole vectors
-                torch.mv(rows(start, end), c, out=dots[start:end])
+                torch.mv(
+                    rows(start, end) if centre_rows else raw(start, end), c, out=dots[start:end]
+                )
+            if not centre_rows:  # x.c' - mean.c' = (x - mean).c'
+                dots.sub_(float(mean64 @ c64))
             d2 = dots.mul_(-2).add_(sq_norms).add_(c_norm).clamp_min_(0)
             owner.masked_fill_(d2 < nearest, k)
             torch.minimum(nearest, d2, out=nearest)
