@@ -129,7 +129,7 @@ def check_batches(
         blocks.append(("finetune", key, run["training"]))
     for name, spec in config.get("humback", {}).items():
         blocks.append(("humback_finetune", f"humback.{name}.training", spec["training"]))
-        small = for_size(spec["training"], spec["small_data"], 0)
+        small = for_size(spec["training"], spec["small_data"], n_records=0)  # any small set
         blocks.append(("humback_finetune", f"humback.{name}.small_data.training", small))
     for rule, key, training in blocks:
         world_size = processes(rule)

@@ -83,7 +83,8 @@ def rule_processes(name):
     """Processes a rule's jobs train with (one a GPU), from its resources as the
     profile sets them; None where a function sets them."""
     resources = getattr(rules, name).rule.resources
-    given = {key: resources.get(key) for key in ("gpu", "nodes") if resources.get(key)}
+    given = {key: resources.get(key) for key in ("gpu", "nodes")}
+    given = {key: value for key, value in given.items() if value is not None}
     if any(value.is_evaluable() for value in given.values()):
         return None
     return JobShape.from_resources({key: value.value for key, value in given.items()}).world_size
