@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
+from snakemake.logging import logger
 from snakemake.utils import min_version, validate
 
 min_version("9.0")
@@ -46,6 +47,16 @@ try:  # every batch, on the GPUs the profile gives its rule
     check_batches(config, RUNS, rule_processes)
 except ConfigError as err:
     raise WorkflowError(f"invalid config: {err}") from None
+
+# model states against the GPU memory the profile gives each fine-tune (gpu_memory_gb)
+for warning in gpu_memory_warnings(
+    config,
+    RUNS,
+    rule_shape,
+    lambda rule: rule_resource(rule, "gpu_memory_gb"),
+    lambda training: training_settings(training).get("deepspeed"),
+):
+    logger.warning(f"Warning: {warning}")
 
 
 rule all:

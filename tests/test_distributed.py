@@ -9,6 +9,7 @@ import pytest
 from conftest import REPO
 
 from selfalign.batching import accumulation_steps, for_size
+from selfalign.gpu_memory import GB, ZeroSetup, model_states_per_gpu
 from selfalign.launch import JobShape, tensor_parallel_size, training_command
 from selfalign.modeling import load_causal_lm
 
@@ -210,3 +211,52 @@ def test_a_finetune_job_given_two_gpus_trains_with_two_processes(tmp_path):
     assert log.count("training done after") == 2  # one line per rank
     assert (tmp_path / "results/kc/output/rd_0/model.safetensors").is_file()
     assert not list((tmp_path / "results/kc/output").glob("*.launch.json"))
+
+
+LLAMA_7B = 6_738_415_616  # parameters; the largest layer is the 32000 x 4096 embedding
+LLAMA_7B_EMBEDDING = 131_072_000
+
+
+@pytest.mark.parametrize(
+    ("stage", "gpus", "gb"),
+    [(2, 1, 134.77), (2, 4, 43.80), (2, 8, 28.64), (3, 1, 121.82), (3, 4, 30.85), (3, 8, 15.69)],
+)
+def test_model_states_of_a_7b_model_per_gpu_match_deepspeeds_estimators(stage, gpus, gb):
+    from deepspeed.runtime.zero.stage3 import estimate_zero3_model_states_mem_needs
+    from deepspeed.runtime.zero.stage_1_and_2 import estimate_zero2_model_states_mem_needs
+
+    zero = ZeroSetup.from_deepspeed(REPO / REPO_ZERO[stage])
+    ours = model_states_per_gpu(LLAMA_7B, LLAMA_7B_EMBEDDING, zero, gpus)
+    assert ours / GB == pytest.approx(gb, abs=0.005)
+    if stage == 2:
+        theirs = estimate_zero2_model_states_mem_needs(LLAMA_7B, gpus, cpu_offload=False)
+    else:
+        theirs = estimate_zero3_model_states_mem_needs(
+            LLAMA_7B, LLAMA_7B_EMBEDDING, gpus, cpu_offload=False, cpu_offload_params=False
+        )
+    assert ours == theirs[1]  # (CPU bytes, GPU bytes, ...)
+
+
+def test_offloading_in_the_deepspeed_config_is_counted_as_deepspeed_counts_it():
+    from deepspeed.runtime.zero.stage3 import estimate_zero3_model_states_mem_needs
+    from deepspeed.runtime.zero.stage_1_and_2 import estimate_zero2_model_states_mem_needs
+
+    def zero(stage, *offloaded):
+        return ZeroSetup.from_deepspeed(
+            {"zero_optimization": {"stage": stage, **{k: {"device": "cpu"} for k in offloaded}}}
+        )
+
+    optimizer, params = "offload_optimizer", "offload_param"
+    assert (
+        model_states_per_gpu(LLAMA_7B, 0, zero(2, optimizer), 8)
+        == (estimate_zero2_model_states_mem_needs(LLAMA_7B, 8, cpu_offload=True)[1])
+    )
+    for offloaded, offload_params in (((optimizer,), False), ((optimizer, params), True)):
+        assert (
+            model_states_per_gpu(LLAMA_7B, LLAMA_7B_EMBEDDING, zero(3, *offloaded), 8)
+            == estimate_zero3_model_states_mem_needs(
+                LLAMA_7B, LLAMA_7B_EMBEDDING, 8, cpu_offload=True, cpu_offload_params=offload_params
+            )[1]
+        )
+    assert ZeroSetup.from_deepspeed(None).describe() == "no DeepSpeed"
+    assert zero(3, optimizer).describe() == "ZeRO-3, optimizer on CPU"

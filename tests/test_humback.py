@@ -18,7 +18,9 @@ from selfalign.humback.curation import (
     curation_prompt,
     parse_curation_score,
     proxy_curation_reply,
+    scored_pairs,
 )
+from selfalign.humback.dedup import MinHashSettings
 from selfalign.humback.demo import generate_web_text
 from selfalign.humback.seed import load_oasst_seed, load_pairs
 from selfalign.humback.shards import merge, shard
@@ -133,31 +135,38 @@ def test_unlabelled_filters_length_duplicates_and_near_duplicates(tmp_path):
     texts = [
         page,
         page,
-        page.replace("moon.", "moon!", 1),
+        page.replace("moon.", "moon!", 1),  # the same text once normalised
+        page.replace("moon.", "sun.", 2),  # a near copy
         "too short",
         "x" * 5000,
-        "An unrelated page about baking bread in a stone oven, step by step. " * 12,
+        " ".join(f"An unrelated page about baking bread number {i}." for i in range(20)),
     ]
-    records, counts = select_unlabelled(
-        texts, min_chars=600, max_chars=3000, near_duplicate_threshold=0.9, size=10, seed=0
-    )
+
+    def select(texts, size, seed, work="work"):
+        return select_unlabelled(
+            texts,
+            min_chars=600,
+            max_chars=3000,
+            minhash=MinHashSettings(),
+            size=size,
+            seed=seed,
+            workdir=tmp_path / work,
+        )
+
+    records, counts = select(texts, size=10, seed=0)
     assert counts == {
-        "read": 6,
+        "read": 7,
         "outside_length_range": 2,
-        "exact_duplicates": 1,
+        "exact_duplicates": 2,
         "near_duplicates": 1,
         "sampled": 2,
     }
     assert [r["text"][:6] for r in records] == ["A long", "An unr"]
-    again, _ = select_unlabelled(
-        texts * 3, min_chars=600, max_chars=3000, near_duplicate_threshold=0.9, size=1, seed=4
+    assert select(texts * 3, size=1, seed=4, work="a") == select(
+        texts * 3, size=1, seed=4, work="b"
     )
-    assert (
-        again
-        == select_unlabelled(
-            texts * 3, min_chars=600, max_chars=3000, near_duplicate_threshold=0.9, size=1, seed=4
-        )[0]
-    )
+    with pytest.raises(DataError, match="no unlabelled text has 600 to 3000 characters"):
+        select(["too short"], size=1, seed=0)
     empty = tmp_path / "web.jsonl"
     empty.write_text("")
     with pytest.raises(DataError, match="the unlabelled pool is empty"):
@@ -207,7 +216,7 @@ def test_a_curation_pass_scores_every_pair_keeps_the_best_and_counts_scores():
     ]
     replies = ["Fine.\nScore: 5", "**Score:** 4", "no score given", "Score: 5"]
     settings = {"threshold": 5, "min_instruction_chars": 10, "max_instruction_chars": 800}
-    result = curate(pairs, replies, settings)
+    result = curate(scored_pairs(pairs, replies), settings)
     assert [(p["score"], p["reply"], p["source"]) for p in result.scored] == [
         (score, reply, "web") for score, reply in zip([5, 4, None, 5], replies, strict=True)
     ]

@@ -5,7 +5,10 @@ import json
 import pandas as pd
 import pytest
 from conftest import TINY_CONFIG, run_snakemake, write_config
+from test_workflow import planned_jobs
 
+from selfalign.humback.curation import curate, proxy_curation_reply, scored_pairs
+from selfalign.humback.shards import shard
 from selfalign.jsonl import read_jsonl
 from selfalign.modeling import load_causal_lm
 
@@ -15,7 +18,7 @@ HUMBACK = {
     "unlabelled": {"generate": {"n_documents": 60}, "min_chars": 150, "size": 24},
     "generation": {"batch_size": 12},
     "augment": {"shards": 2, "max_new_tokens": 8},
-    "curate": {"scorer": "proxy", "threshold": 5},
+    "curate": {"scorer": "proxy", "threshold": 5, "shards": 3},
     "n_iterations": 2,
     "max_length": 256,
     "training": {"num_train_epochs": 1, "learning_rate": 3e-3, "per_device_train_batch_size": 8},
@@ -98,6 +101,50 @@ def test_every_stage_leaves_its_file(humback_run):
         load_causal_lm(stage / model)
 
 
+def test_curation_shards_merge_in_order_with_the_unsharded_histogram(humback_run):
+    stage = humback_run / "hb" / "humback"
+    augmented = read_jsonl(stage / "augmented.jsonl")
+    settings = {"threshold": 5, "min_instruction_chars": 10, "max_instruction_chars": 800}
+    for t in (1, 2):
+        parts = [read_jsonl(stage / f"curation_{t}" / f"shard_{i}_of_3.jsonl") for i in range(3)]
+        assert [len(p) for p in parts] == [
+            len(p) for p in (shard(augmented, i, 3) for i in range(3))
+        ]
+        scored = read_jsonl(stage / f"curation_{t}.jsonl")
+        assert scored == parts[0] + parts[1] + parts[2]
+        assert [s["id"] for s in scored] == [a["id"] for a in augmented]
+        unsharded = curate(
+            scored_pairs(
+                augmented,
+                [proxy_curation_reply(a["instruction"], a["response"]) for a in augmented],
+            ),
+            settings,
+        )
+        table = pd.read_csv(stage / f"curation_{t}_scores.tsv", sep="\t")
+        assert table.iloc[0].to_dict() == unsharded.summary
+
+
+def test_a_failed_curation_shard_reruns_alone(humback_run):
+    """As after a shard that failed: its file and the merge's are missing, the others not."""
+    stage = humback_run / "hb" / "humback"
+    lost = stage / "curation_1" / "shard_1_of_3.jsonl"
+    merged = [
+        stage / name for name in ("curation_1.jsonl", "curation_1_scores.tsv", "curated_1.jsonl")
+    ]
+    before = [path.read_text() for path in (lost, *merged)]
+    for path in (lost, *merged):
+        path.unlink()
+    target = "results/hb/humback/curated_1.jsonl"
+    plan = run_snakemake(humback_run.parent, "-n", target)
+    jobs = planned_jobs(plan.stdout + plan.stderr)
+    assert sorted(jobs, key=str) == [
+        ("humback_curate", {"run": "hb", "t": "1"}),
+        ("humback_curate_shard", {"run": "hb", "shard": "1", "shards": "3", "t": "1"}),
+    ]
+    run_snakemake(humback_run.parent, target)
+    assert [path.read_text() for path in (lost, *merged)] == before
+
+
 def test_diverseevol_selects_from_the_curated_set(humback_run):
     curated = {r["id"] for r in read_jsonl(humback_run / "hb/humback/curated_1.jsonl")}
     labeled = json.loads((humback_run / "kc_hb/data/rd_1_labeled.json").read_text())
@@ -111,6 +158,16 @@ BAD = {  # the change, the error, the stage output that must not appear
         {"curate": {"scorer": "proxy", "threshold": 7}},
         "invalid config: humback.hb.curate.threshold: 7 is greater than the maximum of 5",
         "results",
+    ),
+    "MinHash bands out of range": (
+        {"unlabelled": {**HUMBACK["unlabelled"], "minhash": {"bands": 0}}},
+        "invalid config: humback.hb.unlabelled.minhash.bands: 0 is less than the minimum of 1",
+        "results",
+    ),
+    "no web text left after the length filter": (
+        {"unlabelled": {**HUMBACK["unlabelled"], "min_chars": 2900}},
+        "no unlabelled text has 2900 to 3000 characters",
+        "results/hb/humback/unlabelled.jsonl",
     ),
     "seed pairs without a response": (
         {"seed_data": {"path": "seed.jsonl"}},

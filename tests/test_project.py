@@ -35,8 +35,15 @@ def test_local_rules_say_so_where_they_are_defined():
         for text in texts
         for name in re.findall(r"^rule (\w+):\n    localrule: True$", text, re.M)
     }
-    assert {"all", "prepare_pool", "init_round", "judge", "humback_augment_merge"} <= local
-    assert not {"finetune", "embed", "select", "answer", "humback_curate"} & local
+    assert {
+        "all",
+        "prepare_pool",
+        "init_round",
+        "judge",
+        "humback_augment_merge",
+        "humback_curate",
+    } <= local
+    assert not {"finetune", "embed", "select", "answer", "humback_curate_shard"} & local
 
 
 def alpaca_eval_stand_in(folder):
@@ -95,6 +102,6 @@ def test_humback_paper_config_plans_every_stage(tmp_path):
     jobs = Counter(rule for rule, _ in planned_jobs(result.stdout + result.stderr))
     assert jobs["humback_augment_shard"] == 16 and jobs["humback_augment_merge"] == 1
     assert jobs["humback_finetune"] == 4  # backward, M0, M1, M2
-    assert jobs["humback_curate"] == 2
+    assert jobs["humback_curate_shard"] == 2 * 16 and jobs["humback_curate"] == 2
     assert jobs["answer"] == 3 and jobs["judge"] == 2  # M1 and M2 against M0, on vicuna
     assert jobs["alpaca_eval_judge"] == jobs["lm_eval"] == 4  # base, M0, M1, M2

@@ -71,13 +71,16 @@ def job_env() -> dict:
 
 
 def small_node_profile(folder: Path, cpus: int) -> Path:
-    """profiles/slurm cut to one small node: same partitions, GPUs and rules; no conda."""
+    """profiles/slurm cut to one small node: same partitions and rules, one GPU a job
+    (the paper's 4 and 8 for fine-tuning would not fit the node); no conda."""
     profile = copy.deepcopy(PROFILE)
     profile.pop("software-deployment-method")  # no conda here: jobs run in this venv
     profile["latency-wait"] = 5
     profile["default-resources"].update(mem_mb=1000, runtime=20)
     for resources in profile["set-resources"].values():
         resources.update(mem_mb=1500, runtime=20)
+        if "gpu" in resources:
+            resources["gpu"] = 1
         if "cpus_per_gpu" in resources:
             resources["cpus_per_gpu"] = cpus
     profile["set-threads"] = {rule: min(n, cpus) for rule, n in profile["set-threads"].items()}

@@ -369,3 +369,25 @@ def test_uncertainty_run_selects_the_least_confident_records(tmp_path):
     candidates = scores[~scores["id"].isin(before)]
     expected = candidates.sort_values("mean_max_logit", kind="stable")["id"].head(N_QUERY)
     assert added == expected.tolist()
+
+
+def test_dry_run_warns_where_a_finetunes_model_states_outgrow_its_gpus(tmp_path):
+    config = tiny_config()
+    config["models"]["tiny"]["size"] = {
+        "parameters": 6_738_415_616,  # LLaMA-7B
+        "largest_layer_parameters": 131_072_000,
+    }
+    write_config(tmp_path, config)
+    one_card = ("--set-resources", "finetune:gpu=1", "finetune:gpu_memory_gb=80")
+    result = run_snakemake(tmp_path, "-n", *one_card)
+    assert (
+        "rule finetune: tiny (6.74B parameters) needs about 107.8 GB a GPU for weights, "
+        "gradients and Adam states alone (no DeepSpeed, 1 GPUs), more than the 80 GB"
+    ) in result.stdout + result.stderr
+    config["diverse_evol"]["training"]["deepspeed"] = "config/deepspeed/zero2.json"
+    write_config(tmp_path, config)
+    result = run_snakemake(tmp_path, "-n", *one_card)
+    assert "needs about 134.8 GB a GPU" in result.stdout + result.stderr  # ZeRO-2 on one card
+    four = ("--set-resources", "finetune:gpu=4", "finetune:gpu_memory_gb=80")
+    result = run_snakemake(tmp_path, "-n", *four)  # 43.8 GB a GPU
+    assert "needs about" not in result.stdout + result.stderr

@@ -17,6 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from selfalign.batching import accumulation_steps, for_size
+from selfalign.gpu_memory import ZeroSetup, fit_warning
+from selfalign.launch import JobShape
 from selfalign.selection import available
 
 
@@ -114,6 +116,22 @@ def check_config(
     return runs
 
 
+def training_blocks(config: dict, runs: dict[str, dict]) -> list[tuple[str, str, str, dict]]:
+    """(rule, config key, model name, training settings) of every fine-tune; a Humback
+    run's small-data settings count as a block of their own."""
+    blocks = []
+    for name, run in runs.items():
+        own = config["runs"][name].get("training", {})
+        key = f"runs.{name}.training" if own else "diverse_evol.training"
+        blocks.append(("finetune", key, run["model"], run["training"]))
+    for name, spec in config.get("humback", {}).items():
+        key = f"humback.{name}"
+        blocks.append(("humback_finetune", f"{key}.training", spec["model"], spec["training"]))
+        small = for_size(spec["training"], spec["small_data"], n_records=0)  # any small set
+        blocks.append(("humback_finetune", f"{key}.small_data.training", spec["model"], small))
+    return blocks
+
+
 def check_batches(
     config: dict, runs: dict[str, dict], processes: Callable[[str], int | None]
 ) -> None:
@@ -122,22 +140,37 @@ def check_batches(
     ``processes(rule)`` is how many processes the rule's jobs train with (one a
     GPU), or None where the profile sets it with a function.
     """
-    blocks = []
-    for name, run in runs.items():
-        own = config["runs"][name].get("training", {})
-        key = f"runs.{name}.training" if own else "diverse_evol.training"
-        blocks.append(("finetune", key, run["training"]))
-    for name, spec in config.get("humback", {}).items():
-        blocks.append(("humback_finetune", f"humback.{name}.training", spec["training"]))
-        small = for_size(spec["training"], spec["small_data"], n_records=0)  # any small set
-        blocks.append(("humback_finetune", f"humback.{name}.small_data.training", small))
-    for rule, key, training in blocks:
+    for rule, key, _, training in training_blocks(config, runs):
         world_size = processes(rule)
         try:
             accumulation_steps(training, world_size or 1, key)
         except ValueError as err:
             where = f" (rule {rule} has {world_size} GPUs in the profile)" if world_size else ""
             raise ConfigError(f"{err}{where}") from None
+
+
+def gpu_memory_warnings(
+    config: dict,
+    runs: dict[str, dict],
+    shape: Callable[[str], JobShape | None],
+    gpu_memory_gb: Callable[[str], float | None],
+    deepspeed_file: Callable[[dict], str | dict | None],
+) -> list[str]:
+    """Where a fine-tune's model states outgrow the GPUs its rule gets in the profile.
+
+    Checked for models with a ``size`` and rules whose profile entry gives
+    ``gpu_memory_gb``; ``deepspeed_file(training)`` finds a block's DeepSpeed config.
+    """
+    warnings = []
+    for rule, _, model, training in training_blocks(config, runs):
+        size, memory, job = config["models"][model].get("size"), gpu_memory_gb(rule), shape(rule)
+        if size is None or memory is None or job is None:
+            continue
+        zero = ZeroSetup.from_deepspeed(deepspeed_file(training))
+        warning = fit_warning(rule, model, size, zero, job.processes_per_node, job.nodes, memory)
+        if warning and warning not in warnings:
+            warnings.append(warning)
+    return warnings
 
 
 def check_humback(config: dict) -> None:

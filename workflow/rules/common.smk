@@ -4,7 +4,7 @@ import re
 from snakemake.exceptions import WorkflowError
 
 from selfalign import plan
-from selfalign.config import ConfigError, check_batches, check_config
+from selfalign.config import ConfigError, check_batches, check_config, gpu_memory_warnings
 from selfalign.humback import SEED_TAG
 from selfalign.launch import JobShape
 from selfalign.pool_meta import size_from_meta
@@ -50,6 +50,8 @@ wildcard_constraints:
     run="|".join(re.escape(name) for name in [*RUNS, *HUMBACK]) or "(?!)",
     hbmodel=r"backward|M\d+",
     t=r"[1-9]\d*",
+    shard=r"\d+",
+    shards=r"[1-9]\d*",
     rd=r"\d+",
     testset=r"[A-Za-z0-9][A-Za-z0-9_.-]*",
     opponent=r"[A-Za-z0-9][A-Za-z0-9_.-]*",
@@ -79,15 +81,26 @@ def model_input(name):
     return built_model_dir(name) if "build" in config["models"][name] else []
 
 
-def rule_processes(name):
-    """Processes a rule's jobs train with (one a GPU), from its resources as the
-    profile sets them; None where a function sets them."""
+def rule_resource(name, key):
+    """A rule's resource as the profile sets it; None where unset or set by a function."""
+    value = getattr(rules, name).rule.resources.get(key)
+    return None if value is None or value.is_evaluable() else value.value
+
+
+def rule_shape(name):
+    """GPUs per node and nodes of a rule's jobs; None where a function sets them."""
     resources = getattr(rules, name).rule.resources
     given = {key: resources.get(key) for key in ("gpu", "nodes")}
     given = {key: value for key, value in given.items() if value is not None}
     if any(value.is_evaluable() for value in given.values()):
         return None
-    return JobShape.from_resources({key: value.value for key, value in given.items()}).world_size
+    return JobShape.from_resources({key: value.value for key, value in given.items()})
+
+
+def rule_processes(name):
+    """Processes a rule's jobs train with (one a GPU); None where a function sets them."""
+    shape = rule_shape(name)
+    return None if shape is None else shape.world_size
 
 
 def training_settings(block):
@@ -252,6 +265,11 @@ def humback_curation_inputs(wildcards):
 def humback_shards(run):
     n = HUMBACK[run]["augment"]["shards"]
     return [f"results/{run}/humback/augmented/shard_{i}_of_{n}.jsonl" for i in range(n)]
+
+
+def humback_curation_shards(run, t):
+    n = HUMBACK[run]["curate"]["shards"]
+    return [f"results/{run}/humback/curation_{t}/shard_{i}_of_{n}.jsonl" for i in range(n)]
 
 
 def humback_targets(run):

@@ -28,6 +28,7 @@ rule humback_unlabelled:
         counts="results/{run}/humback/unlabelled_counts.json",
     params:
         spec=lambda w: HUMBACK[w.run]["unlabelled"],
+    threads: 2
     log:
         "results/{run}/logs/humback/unlabelled.log",
     benchmark:
@@ -115,9 +116,29 @@ rule humback_augment_merge:
         "../scripts/humback_merge.py"
 
 
-rule humback_curate:
+rule humback_curate_shard:
     input:
         unpack(humback_curation_inputs),
+    output:
+        "results/{run}/humback/curation_{t}/shard_{shard}_of_{shards}.jsonl",
+    params:
+        generation=lambda w: HUMBACK[w.run]["generation"],
+        curate=lambda w: HUMBACK[w.run]["curate"],
+    threads: 2
+    log:
+        "results/{run}/logs/humback/curate_{t}_{shard}_of_{shards}.log",
+    benchmark:
+        "results/{run}/benchmarks/humback/curate_{t}_{shard}_of_{shards}.tsv",
+    conda:
+        lambda w: generation_env(HUMBACK[w.run]["generation"]["backend"])
+    script:
+        "../scripts/humback_curate_shard.py"
+
+
+rule humback_curate:
+    localrule: True
+    input:
+        lambda w: humback_curation_shards(w.run, w.t),
     output:
         scored="results/{run}/humback/curation_{t}.jsonl",
         histogram=report(
@@ -127,14 +148,12 @@ rule humback_curate:
         ),
         curated="results/{run}/humback/curated_{t}.jsonl",
     params:
-        generation=lambda w: HUMBACK[w.run]["generation"],
         curate=lambda w: HUMBACK[w.run]["curate"],
-    threads: 2
     log:
         "results/{run}/logs/humback/curate_{t}.log",
     benchmark:
         "results/{run}/benchmarks/humback/curate_{t}.tsv",
     conda:
-        lambda w: generation_env(HUMBACK[w.run]["generation"]["backend"])
+        "../../envs/train.yaml"
     script:
         "../scripts/humback_curate.py"

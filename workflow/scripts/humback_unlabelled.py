@@ -2,8 +2,10 @@
 
 import json
 import logging
+import tempfile
 
 from selfalign.files import atomic_output
+from selfalign.humback.dedup import MinHashSettings
 from selfalign.humback.demo import generate_web_text
 from selfalign.humback.unlabelled import read_web_text, select_unlabelled
 from selfalign.jsonl import write_jsonl
@@ -16,15 +18,18 @@ if "path" in spec:
 else:
     generated = generate_web_text(spec["generate"]["n_documents"], spec["generate"]["seed"])
     texts = [d["content"] for d in generated]
-records, counts = select_unlabelled(
-    texts,
-    min_chars=spec["min_chars"],
-    max_chars=spec["max_chars"],
-    near_duplicate_threshold=spec["near_duplicate_threshold"],
-    size=spec["size"],
-    seed=spec["seed"],
-)
+with tempfile.TemporaryDirectory(dir=snakemake.resources.get("tmpdir")) as tmp:
+    records, counts = select_unlabelled(
+        texts,
+        min_chars=spec["min_chars"],
+        max_chars=spec["max_chars"],
+        minhash=MinHashSettings(**spec["minhash"]),
+        size=spec["size"],
+        seed=spec["seed"],
+        workdir=tmp,
+        workers=snakemake.threads,
+    )
 logging.info("unlabelled text: %s", counts)
 write_jsonl(records, snakemake.output.texts)
-with atomic_output(snakemake.output.counts) as tmp:
-    tmp.write_text(json.dumps(counts, indent=1) + "\n")
+with atomic_output(snakemake.output.counts) as out:
+    out.write_text(json.dumps(counts, indent=1) + "\n")

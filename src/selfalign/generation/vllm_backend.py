@@ -22,6 +22,7 @@ def generate(
         tensor_parallel_size=tensor_parallel_size(visible_gpu_count()),
         dtype=dtype,
         seed=sampling.seed,
+        enable_prefix_caching=True,  # prompts that share a head (Humback's rubric) prefill it once
     )
     params = SamplingParams(
         temperature=sampling.temperature,

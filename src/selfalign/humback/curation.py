@@ -67,7 +67,11 @@ class Curation:
 
 def curation_replies(pairs: list[dict], settings: dict, generation: dict, model) -> list[str]:
     """The curator's reply to every pair: ``model``'s (M_{t-1}, as in the paper), or
-    the offline proxy's when the ``curate`` settings' scorer is ``proxy``."""
+    the offline proxy's when the ``curate`` settings' scorer is ``proxy``.
+
+    Every prompt opens with the same rubric and ends with its pair, so an engine
+    with prefix caching (vLLM) computes the rubric's attention keys once.
+    """
     if settings["scorer"] == "proxy":
         return [proxy_curation_reply(p["instruction"], p["response"]) for p in pairs]
     from selfalign.generation import generate
@@ -80,12 +84,16 @@ def curation_replies(pairs: list[dict], settings: dict, generation: dict, model)
     return generate(generation, model, prompts, settings)
 
 
-def curate(pairs: list[dict], replies: list[str], settings: dict) -> Curation:
-    """Score each pair from its reply and keep those the ``curate`` settings accept."""
-    scored = [
+def scored_pairs(pairs: list[dict], replies: list[str]) -> list[dict]:
+    """Each pair with the curator's reply and the score read from it."""
+    return [
         {**p, "reply": r, "score": parse_curation_score(r)}
         for p, r in zip(pairs, replies, strict=True)
     ]
+
+
+def curate(scored: list[dict], settings: dict) -> Curation:
+    """Keep the scored pairs the ``curate`` settings accept, and count the scores."""
     kept = curated(
         scored,
         threshold=settings["threshold"],

@@ -1,0 +1,22 @@
+"""Stage 6, one shard: M_{t-1} scores its share of the augmented pairs from 1 to 5."""
+
+import torch
+
+from selfalign.gpus import claim_gpus
+from selfalign.humback.curation import curation_replies, scored_pairs
+from selfalign.humback.shards import shard
+from selfalign.jsonl import read_jsonl, write_jsonl
+from selfalign.logs import log_to
+
+log_to(snakemake.log[0])
+claim_gpus(int(snakemake.resources.get("gpu", 0)))
+torch.set_num_threads(snakemake.threads)
+pairs = shard(
+    read_jsonl(snakemake.input.pairs),
+    int(snakemake.wildcards.shard),
+    int(snakemake.wildcards.shards),
+)
+replies = curation_replies(
+    pairs, snakemake.params.curate, snakemake.params.generation, snakemake.input.get("model")
+)
+write_jsonl(scored_pairs(pairs, replies), snakemake.output[0])
