@@ -21,7 +21,6 @@ from pool_data import ALPACA
 
 from selfalign.humback import SEED_TAG
 from selfalign.humback.curation import (
-    CURATION_PROMPT,
     curate,
     curation_prompt,
     curation_replies,
@@ -50,16 +49,19 @@ def demo_model(folder: str, records: list[dict]) -> None:
 
 
 def rubric_share(folder: str, pairs: list[dict]) -> tuple[int, float]:
-    """Tokens of the prompt head every pair shares, and their mean share of a prompt."""
+    """Tokens every prompt shares at its head (the longest common prefix of their
+    token ids), and that head's mean share of a prompt."""
     tokenizer = load_tokenizer(folder)
-    head = CURATION_PROMPT.split("{generated_instruction}")[0]
-    lengths = [
-        len(prompt_ids(tokenizer, {"instruction": curation_prompt(p["instruction"], p["response"]),
-                                   "system": SEED_TAG}))
+    prompts = [
+        prompt_ids(tokenizer, {"instruction": curation_prompt(p["instruction"], p["response"]),
+                               "system": SEED_TAG})
         for p in pairs
     ]  # fmt: skip
-    shared = len(prompt_ids(tokenizer, {"instruction": head, "system": SEED_TAG})) - 1
-    return shared, sum(shared / n for n in lengths) / len(lengths)
+    shared = min(
+        next((i for i, (a, b) in enumerate(zip(prompts[0], ids, strict=False)) if a != b), len(ids))
+        for ids in prompts[1:]
+    )
+    return shared, sum(shared / len(ids) for ids in prompts) / len(prompts)
 
 
 def main() -> None:
@@ -97,6 +99,8 @@ def main() -> None:
           f"{[p['id'] for p in merged] == [p['id'] for p in pairs]} |")  # fmt: skip
     print(f"\nscore counts, 1 shard: {curate(whole, settings).summary}")
     print(f"score counts, {args.shards} shards: {curate(merged, settings).summary}")
+    print(f"{len({p['reply'] for p in whole}):,} distinct replies; a random-weight model "
+          "writes no 'Score: N' line, so the replies are what the comparison tests")  # fmt: skip
     print(f"\nshared prompt head (template and rubric): {shared} tokens of the demo tokenizer, "
           f"{share:.0%} of a prompt on average")  # fmt: skip
 
