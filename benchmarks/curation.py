@@ -16,7 +16,7 @@ import tempfile
 import time
 
 import torch
-from demo_model import demo_model_settings
+from demo_model import build_lively_demo_model
 from pool_data import ALPACA
 
 from selfalign.humback import SEED_TAG
@@ -27,25 +27,12 @@ from selfalign.humback.curation import (
     scored_pairs,
 )
 from selfalign.humback.shards import merge, shard
-from selfalign.modeling import load_causal_lm, load_tokenizer
+from selfalign.modeling import load_tokenizer
 from selfalign.sft import prompt_ids
-from selfalign.tiny_model import build_tiny_model
 
 SETTINGS = {"scorer": "model", "threshold": 5, "min_instruction_chars": 10,
             "max_instruction_chars": 800, "temperature": 0.0}  # fmt: skip
 GENERATION = {"backend": "transformers", "batch_size": 16, "dtype": "float32", "seed": 0}
-
-
-def demo_model(folder: str, records: list[dict]) -> None:
-    """The demo's model shape with larger random weights, so replies depend on the prompt."""
-    build_tiny_model(records, folder, **demo_model_settings(max_positions=4096))
-    model = load_causal_lm(folder)
-    torch.manual_seed(0)
-    with torch.no_grad():
-        for p in model.parameters():
-            if p.dim() > 1:
-                p.normal_(0, 0.3)
-    model.save_pretrained(folder)
 
 
 def rubric_share(folder: str, pairs: list[dict]) -> tuple[int, float]:
@@ -77,8 +64,9 @@ def main() -> None:
     ]
     settings = {**SETTINGS, "max_new_tokens": args.new_tokens}
     with tempfile.TemporaryDirectory() as folder:
-        demo_model(folder, [{"instruction": p["instruction"], "input": "", "output": p["response"]}
-                            for p in pairs[:600]])  # fmt: skip
+        corpus = [{"instruction": p["instruction"], "input": "", "output": p["response"]}
+                  for p in pairs[:600]]  # fmt: skip
+        build_lively_demo_model(corpus, folder, max_positions=4096)
         start = time.perf_counter()
         whole = scored_pairs(pairs, curation_replies(pairs, settings, GENERATION, folder))
         whole_s = time.perf_counter() - start

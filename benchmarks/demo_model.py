@@ -13,3 +13,21 @@ def demo_model_settings(max_positions: int = 512) -> dict:
     settings = {k: v for k, v in build.items() if k != "dataset"}
     settings["max_position_embeddings"] = max(max_positions, settings["max_position_embeddings"])
     return settings
+
+
+def build_lively_demo_model(records: list[dict], folder: str, max_positions: int = 512) -> None:
+    """The demo model's shape with larger random weights, so its answers depend on the
+    prompt (a freshly built tiny model answers much the same to everything)."""
+    import torch
+
+    from selfalign.modeling import load_causal_lm
+    from selfalign.tiny_model import build_tiny_model
+
+    build_tiny_model(records, folder, **demo_model_settings(max_positions))
+    model = load_causal_lm(folder)
+    torch.manual_seed(0)
+    with torch.no_grad():
+        for p in model.parameters():
+            if p.dim() > 1:
+                p.normal_(0, 0.3)
+    model.save_pretrained(folder)

@@ -10,13 +10,12 @@ import tempfile
 import time
 
 import torch
-from demo_model import demo_model_settings
+from demo_model import build_lively_demo_model
 
 from selfalign.demo_data import generate_demo_records
 from selfalign.generation import Sampling
 from selfalign.generation.transformers_backend import generate_with
 from selfalign.modeling import load_causal_lm, load_tokenizer
-from selfalign.tiny_model import build_tiny_model
 
 
 def main() -> None:
@@ -27,14 +26,8 @@ def main() -> None:
     args = parser.parse_args()
     records = generate_demo_records(600 + args.prompts, seed=0)
     with tempfile.TemporaryDirectory() as folder:
-        build_tiny_model(records[:600], folder, **demo_model_settings())
-        # larger random weights, so that answers depend on the prompt
+        build_lively_demo_model(records[:600], folder)
         model = load_causal_lm(folder)
-        torch.manual_seed(0)
-        with torch.no_grad():
-            for p in model.parameters():
-                if p.dim() > 1:
-                    p.normal_(0, 0.3)
         model.eval()
         prompts = records[600:]
         tokenizer = load_tokenizer(folder)
