@@ -225,8 +225,11 @@ def test_sampling_keeps_to_top_k(lively_model_dir, demo_records):
 
 
 def test_vllm_backend_up_to_the_call(tiny_model_dir, demo_records, monkeypatch):
-    """vLLM needs a GPU: a test double of the vllm module records what it is asked."""
+    """Tensor parallelism needs GPUs: a test double of the vllm module records what it is
+    asked on four (tests/test_vllm.py runs the real engine on the CPU)."""
     seen = {}
+    tokenizer = load_tokenizer(tiny_model_dir)
+    ids = [tokenizer.encode(f" answer {i}", add_special_tokens=False) for i in range(3)]
 
     class FakeLLM:
         def __init__(self, **kwargs):
@@ -235,7 +238,7 @@ def test_vllm_backend_up_to_the_call(tiny_model_dir, demo_records, monkeypatch):
         def generate(self, prompts, params):
             seen["prompts"], seen["params"] = prompts, params
             return [
-                types.SimpleNamespace(outputs=[types.SimpleNamespace(text=f" answer {i}")])
+                types.SimpleNamespace(outputs=[types.SimpleNamespace(token_ids=ids[i])])
                 for i in range(len(prompts))
             ]
 
@@ -251,9 +254,9 @@ def test_vllm_backend_up_to_the_call(tiny_model_dir, demo_records, monkeypatch):
     assert answers == ["answer 0", "answer 1", "answer 2"]
     assert seen["llm"]["tensor_parallel_size"] == 4 and seen["llm"]["dtype"] == "bfloat16"
     assert seen["params"] == {
-        "temperature": 0.7, "top_p": 0.9, "top_k": 50, "max_tokens": 32, "seed": 5
+        "temperature": 0.7, "top_p": 0.9, "top_k": 50, "max_tokens": 32, "seed": 5,
+        "detokenize": False,
     }  # fmt: skip
-    tokenizer = load_tokenizer(tiny_model_dir)
     assert seen["prompts"] == [{"prompt_token_ids": prompt_ids(tokenizer, r)} for r in records]
 
 

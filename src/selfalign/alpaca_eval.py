@@ -154,6 +154,7 @@ def write_annotator_config(judge: dict, annotator: str, folder: str | os.PathLik
         "requires_chatml": True,
         "num_procs": judge["max_concurrency"],
         "client_config_path": str(client_path),
+        **({"extra_body": judge["extra_body"]} if judge.get("extra_body") else {}),
     }
     # The name keys alpaca_eval's cache: another judge model must not reuse its verdicts.
     config_path = folder / "configs.yaml"
@@ -194,8 +195,9 @@ def judge_outputs(
     """AlpacaEval win rate of a model's outputs over the reference's, and the annotations.
 
     ``judge`` holds ``model``, ``base_url``, ``api_key_env``, ``max_concurrency``,
-    ``max_retries`` and ``timeout``. ``work_dir`` keeps the annotator config
-    and alpaca_eval's cache of verdicts, so a rerun asks only for missing ones.
+    ``max_retries``, ``timeout`` and optionally ``extra_body``. ``work_dir`` keeps the
+    annotator config and alpaca_eval's cache of verdicts, so a rerun asks only for
+    missing ones.
     Raises AlpacaEvalError when an instruction has no reference output or
     when some pairs got no usable verdict.
     """

@@ -52,6 +52,7 @@ def build_tiny_model(
     num_attention_heads: int,
     max_position_embeddings: int,
     seed: int,
+    head_dim: int | None = None,
 ) -> None:
     """Train the tokenizer on ``records`` and save it with a random LLaMA model."""
     import torch
@@ -66,6 +67,7 @@ def build_tiny_model(
         num_hidden_layers=num_hidden_layers,
         num_attention_heads=num_attention_heads,
         num_key_value_heads=num_attention_heads,
+        head_dim=head_dim or hidden_size // num_attention_heads,
         max_position_embeddings=max_position_embeddings,
         bos_token_id=tokenizer.bos_token_id,
         eos_token_id=tokenizer.eos_token_id,

@@ -70,6 +70,12 @@ def generate(
         seed=settings["seed"],
     )
     backend = get_backend(settings["backend"])
+    engine = {"engine_args": settings.get("vllm", {})} if settings["backend"] == "vllm" else {}
     return backend(
-        model_path, records, sampling, batch_size=settings["batch_size"], dtype=settings["dtype"]
+        model_path,
+        records,
+        sampling,
+        batch_size=settings["batch_size"],
+        dtype=settings["dtype"],
+        **engine,
     )

@@ -10,9 +10,16 @@ from selfalign.sft import prompt_ids
 
 @register("vllm")
 def generate(
-    model_path: str, records: list[dict], sampling: Sampling, *, batch_size: int, dtype: str
+    model_path: str,
+    records: list[dict],
+    sampling: Sampling,
+    *,
+    batch_size: int,
+    dtype: str,
+    engine_args: dict | None = None,
 ) -> list[str]:
-    """``batch_size`` is unused: vLLM schedules its own batches."""
+    """``batch_size`` is unused: vLLM schedules its own batches. ``engine_args``
+    go to ``vllm.LLM`` as they are (the config's ``vllm`` block)."""
     from vllm import LLM, SamplingParams
 
     tokenizer = load_tokenizer(model_path)
@@ -23,6 +30,7 @@ def generate(
         dtype=dtype,
         seed=sampling.seed,
         enable_prefix_caching=True,  # prompts that share a head (Humback's rubric) prefill it once
+        **(engine_args or {}),
     )
     params = SamplingParams(
         temperature=sampling.temperature,
@@ -30,6 +38,9 @@ def generate(
         top_k=sampling.top_k,  # 0: every token, as in transformers
         max_tokens=sampling.max_new_tokens,
         seed=sampling.seed,
+        detokenize=False,  # decoded below as the transformers backend decodes
     )
     outputs = llm.generate(prompts, params)
-    return [o.outputs[0].text.strip() for o in outputs]
+    return [
+        tokenizer.decode(o.outputs[0].token_ids, skip_special_tokens=True).strip() for o in outputs
+    ]

