@@ -1,6 +1,6 @@
 # selfalign: LLMs that choose and make their own instruction-tuning data.
-#   snakemake                                       # the CPU demo (profiles/default)
-#   snakemake --workflow-profile profiles/slurm --configfile config/diverseevol_dolly.yaml
+#   snakemake                                       # the CPU demo (config/config.yaml)
+#   snakemake --profile profiles/slurm --configfile config/diverseevol_dolly.yaml
 import sys
 from pathlib import Path
 
@@ -15,11 +15,12 @@ min_version("9.0")
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
 
-if not config:
-    raise WorkflowError(
-        "no config: run from this folder (profiles/default names config/config.yaml) "
-        "or pass --configfile, e.g. --configfile config/diverseevol_dolly.yaml"
-    )
+# The demo's config unless --configfile names another (it then replaces the demo's;
+# --config alone adjusts the demo's).
+if not workflow.overwrite_configfiles:
+
+    configfile: Path(workflow.basedir) / "config/config.yaml"
+
 
 try:
     validate(config, "workflow/schemas/config.schema.yaml")

@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 from conftest import REPO
@@ -175,7 +176,9 @@ CLAIM = """
 import sys, time
 from pathlib import Path
 from selfalign.gpus import claim_gpus
-print(",".join(claim_gpus(2, cards=["0", "1", "2"], lock_dir=Path(sys.argv[1]))), flush=True)
+cards = claim_gpus(int(sys.argv[3]), cards=["0", "1", "2"], lock_dir=Path(sys.argv[1]),
+                   poll_seconds=0.2)
+print(",".join(cards), flush=True)
 time.sleep(float(sys.argv[2]))
 """
 
@@ -183,20 +186,25 @@ time.sleep(float(sys.argv[2]))
 def test_gpu_jobs_on_one_machine_never_share_a_card(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("CUDA_VISIBLE_DEVICES", "SLURM_JOB_ID")}
 
-    def start(hold):
-        command = [sys.executable, "-c", CLAIM, str(tmp_path), str(hold)]
+    def start(hold, count=2):
+        command = [sys.executable, "-c", CLAIM, str(tmp_path), str(hold), str(count)]
         pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True}
         return subprocess.Popen(command, env=env, **pipes)
 
-    first = start(30)
-    cards = first.stdout.readline().strip().split(",")
+    first = start(60)
+    assert first.stdout.readline().strip() == "0,1"
+    third = start(60, count=1)
+    assert third.stdout.readline().strip() == "2"  # the card left
     second = start(0)
-    _, error = second.communicate(timeout=60)
-    assert cards == ["0", "1"] and "only 1 of 3 are free" in error  # only card 2 is left
+    time.sleep(2)
+    assert second.poll() is None  # waits: only card 2 is free, and it is taken
     first.kill()  # the locks go with the process, even on SIGKILL
     first.wait()
-    third = start(0)
-    assert third.communicate(timeout=60)[0].strip() == "0,1"
+    assert second.communicate(timeout=60)[0].strip() == "0,1"
+    third.kill()
+    third.wait()
+    _, error = start(0, count=4).communicate(timeout=60)
+    assert "needs 4 GPUs and this machine has 3" in error
 
 
 def test_a_finetune_job_given_two_gpus_trains_with_two_processes(tmp_path):

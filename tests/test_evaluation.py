@@ -244,7 +244,10 @@ def test_vllm_backend_up_to_the_call(tiny_model_dir, demo_records, monkeypatch):
 
     fake = types.ModuleType("vllm")
     fake.LLM, fake.SamplingParams = FakeLLM, lambda **kwargs: kwargs
+    fake.platforms = types.ModuleType("vllm.platforms")
+    fake.platforms.current_platform = types.SimpleNamespace(is_cpu=lambda: False)
     monkeypatch.setitem(sys.modules, "vllm", fake)
+    monkeypatch.setitem(sys.modules, "vllm.platforms", fake.platforms)
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0,1,2,3")
     records = demo_records[:3]
     sampling = Sampling(max_new_tokens=32, temperature=0.7, top_p=0.9, top_k=50, seed=5)

@@ -10,8 +10,10 @@ from __future__ import annotations
 import contextlib
 import copy
 import importlib.util
+import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -39,12 +41,10 @@ if UNAVAILABLE is None and importlib.util.find_spec("snakemake_executor_plugin_s
 needs_cluster = pytest.mark.skipif(UNAVAILABLE is not None, reason=f"no SLURM: {UNAVAILABLE}")
 
 
-def test_every_gpu_rule_gets_a_gpu_on_slurm():
+def test_the_local_profile_sets_nothing_a_cluster_profile_sets():
+    """Snakemake reads profiles/default beside any --profile, and its keys win."""
     default = yaml.safe_load((REPO / "profiles/default/config.yaml").read_text())
-    on_one_machine = {
-        rule for rule, res in default.get("set-resources", {}).items() if res.get("gpu")
-    }
-    assert on_one_machine <= GPU_RULES
+    assert set(default) == {"cores"} and not set(default) & set(PROFILE)
     for rule in GPU_RULES:
         resources = PROFILE["set-resources"][rule]
         assert resources["gpu"] >= 1 and PROFILE["set-threads"][rule] >= 1
@@ -205,3 +205,82 @@ def test_slurm_profile_runs_every_job_through_sbatch_and_retries_a_cancelled_one
             assert ours.read_bytes() == path.read_bytes(), ours
         summary = f"results/{run}/judge/summary.tsv"
         assert (workdir / summary).read_bytes() == (completed_run / summary).read_bytes()
+
+
+def every_gpu_rule_config(workdir: Path) -> dict:
+    """Humback, DiverseEvol runs of two strategies and every evaluation: each GPU rule
+    plans at least one job. Batches divide over the profile's 4 and 8 GPUs."""
+    from test_humback_workflow import humback_config
+
+    instructions = workdir / "alpaca_eval.json"
+    instructions.write_text(json.dumps([{"instruction": "Name a colour."}]))
+    config = humback_config(
+        small_data={"below": 3000, "training": {"per_device_train_batch_size": 1}},
+        training={"num_train_epochs": 1, "per_device_train_batch_size": 1},
+    )
+    config["runs"]["lc_hb"] = {
+        "dataset": "curated",
+        "model": "tiny",
+        "strategy": "least_confidence",
+    }
+    config["diverse_evol"]["training"] = {"per_device_train_batch_size": 1}
+    config["evaluation"] = {
+        "testsets": {"qs": {"generate": {"dataset": "demo", "n_records": 4}}},
+        "judge": {"backend": "reference"},
+        "opponents": {"first": {"round": 0}},
+        "alpaca_eval": {"instructions": str(instructions)},
+        "lm_eval": {"tasks": ["selfalign_tiny"]},
+    }
+    return config
+
+
+def job_resources(dry_run: str) -> dict[str, list[dict]]:
+    """The resources of every job a dry run prints, by rule."""
+    jobs: dict[str, list[dict]] = {}
+    for rule, resources in re.findall(
+        r"\n(?:local)?rule (\w+):\n(?:    .*\n)*?    resources: (.*)\n", dry_run
+    ):
+        pairs = (item.split("=", 1) for item in resources.split(", "))
+        jobs.setdefault(rule, []).append(dict(pairs))
+    return jobs
+
+
+@needs_cluster
+@pytest.mark.parametrize("profile", ["profiles/slurm", "slurm"])
+def test_the_slurm_profile_as_users_type_it_routes_every_gpu_rule(cluster, tmp_path, profile):
+    """``snakemake --profile profiles/slurm`` from the repository, and the profile copied
+    to ~/.config/snakemake/slurm as ``--profile slurm``: profiles/default is read too
+    (Snakemake says so) and changes none of the profile's GPU jobs."""
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    write_config(workdir, every_gpu_rule_config(workdir))
+    env = job_env()
+    if profile == "slurm":
+        shutil.copytree(REPO / "profiles/slurm", tmp_path / "home/.config/snakemake/slurm")
+        env["HOME"] = str(tmp_path / "home")
+        env.pop("XDG_CONFIG_HOME", None)
+    else:
+        profile = str(REPO / profile)  # the same folder, typed from the repository
+    result = subprocess.run(
+        [
+            *(sys.executable, "-m", "snakemake", "--snakefile", REPO / "Snakefile"),
+            *("--profile", profile, "--configfile", workdir / "config.yaml"),
+            *("--sdm", "env-modules", "--dry-run"),  # this cluster has Lmod, not conda
+        ],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, (result.stdout + result.stderr)[-6000:]
+    assert "workflow specific profile" in result.stderr and "profiles/default" in result.stderr
+    jobs = job_resources(result.stdout)
+    assert set(jobs) >= GPU_RULES
+    for rule in GPU_RULES:
+        wanted = PROFILE["set-resources"][rule]
+        for resources in jobs[rule]:
+            assert resources["slurm_partition"] == wanted["slurm_partition"], rule
+            assert int(resources["gpu"]) == wanted["gpu"], rule
+            assert int(resources["mem_mb"]) == wanted["mem_mb"], rule
+            assert int(resources["runtime"]) == wanted["runtime"], rule

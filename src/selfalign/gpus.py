@@ -1,21 +1,24 @@
 """Cards for a job on one machine: GPU jobs never share one.
 
-Snakemake's ``gpu`` resource caps how many cards run jobs hold at once; this
-picks which: a job locks that many free cards (a file lock per card, released
-when the process ends, even on SIGKILL) and sets CUDA_VISIBLE_DEVICES to them.
-Under SLURM, or where CUDA_VISIBLE_DEVICES is already set, the job keeps what
-it was given.
+Each GPU job locks as many free cards as its ``gpu`` resource asks (a file lock
+per card, released when the process ends, even on SIGKILL), waiting while other
+jobs hold them, and sets CUDA_VISIBLE_DEVICES to them. Snakemake is given no
+global ``gpu`` limit, which would also cap a cluster profile's jobs. Under SLURM,
+or where CUDA_VISIBLE_DEVICES is already set, the job keeps what it was given.
 """
 
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import tempfile
+import time
 from pathlib import Path
 
 LOCK_DIR = Path(tempfile.gettempdir()) / "selfalign-gpus"
 _held: list = []  # open lock files: the locks last as long as this process
+log = logging.getLogger(__name__)
 
 
 def machine_gpus() -> list[str]:
@@ -24,17 +27,9 @@ def machine_gpus() -> list[str]:
     return [str(i) for i in range(len(list(found.iterdir())))] if found.is_dir() else []
 
 
-def claim_gpus(count: int, *, cards: list[str] | None = None, lock_dir: Path = LOCK_DIR):
-    """Lock ``count`` free cards and make them this process's CUDA_VISIBLE_DEVICES."""
-    if count <= 0:
-        return []
-    if "SLURM_JOB_ID" in os.environ or "CUDA_VISIBLE_DEVICES" in os.environ:
-        return [c for c in os.environ.get("CUDA_VISIBLE_DEVICES", "").split(",") if c]
-    cards = machine_gpus() if cards is None else cards
-    if not cards:
-        return []  # a CPU machine: the job runs on the CPU
-    lock_dir.mkdir(parents=True, exist_ok=True)
-    claimed, handles = [], []
+def _try_claim(count: int, cards: list[str], lock_dir: Path) -> list | None:
+    """Lock ``count`` free cards, or none (and release what was locked)."""
+    claimed = []
     for card in cards:
         handle = open(lock_dir / f"gpu{card}.lock", "w")  # noqa: SIM115 - held until exit
         try:
@@ -42,16 +37,46 @@ def claim_gpus(count: int, *, cards: list[str] | None = None, lock_dir: Path = L
         except BlockingIOError:
             handle.close()
             continue
-        handles.append(handle)
-        claimed.append(card)
+        claimed.append((card, handle))
         if len(claimed) == count:
-            _held.extend(handles)
-            os.environ["CUDA_VISIBLE_DEVICES"] = ",".join(claimed)
             return claimed
-    for handle in handles:
+    for _, handle in claimed:
         handle.close()
-    raise RuntimeError(
-        f"this job needs {count} GPUs but only {len(claimed)} of {len(cards)} are free; "
-        "set `resources: gpu:` in profiles/default/config.yaml to the number of cards "
-        "this workflow may use, and make sure no other run holds them"
-    )
+    return None
+
+
+def claim_gpus(
+    count: int,
+    *,
+    cards: list[str] | None = None,
+    lock_dir: Path = LOCK_DIR,
+    poll_seconds: float = 5.0,
+) -> list[str]:
+    """Lock ``count`` free cards, waiting for them, and make them CUDA_VISIBLE_DEVICES.
+
+    All or nothing at each try, so two jobs waiting for cards never hold part each.
+    """
+    if count <= 0:
+        return []
+    if "SLURM_JOB_ID" in os.environ or "CUDA_VISIBLE_DEVICES" in os.environ:
+        return [c for c in os.environ.get("CUDA_VISIBLE_DEVICES", "").split(",") if c]
+    cards = machine_gpus() if cards is None else cards
+    if not cards:
+        return []  # a CPU machine: the job runs on the CPU
+    if count > len(cards):
+        raise RuntimeError(
+            f"this job needs {count} GPUs and this machine has {len(cards)}: give its rule "
+            f"at most {len(cards)} (--set-resources RULE:gpu=N, or a profile's set-resources)"
+        )
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    waiting_since = None
+    while (claimed := _try_claim(count, cards, lock_dir)) is None:
+        if waiting_since is None:
+            waiting_since = time.monotonic()
+            log.info("waiting for %d of %d GPUs: other jobs hold them", count, len(cards))
+        time.sleep(poll_seconds)
+    if waiting_since is not None:
+        log.info("got GPUs after %.0f s", time.monotonic() - waiting_since)
+    _held.extend(handle for _, handle in claimed)
+    os.environ["CUDA_VISIBLE_DEVICES"] = ",".join(card for card, _ in claimed)
+    return [card for card, _ in claimed]

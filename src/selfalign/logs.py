@@ -31,12 +31,15 @@ def log_to(path: str) -> None:
     """
     stream = open(path, "a", buffering=1, encoding="utf-8")  # noqa: SIM115 - lives as long as the job
     sys.stdout = sys.stderr = stream
+    for descriptor in (1, 2):  # child processes too (vLLM's engine, torchrun's ranks)
+        os.dup2(stream.fileno(), descriptor)
     logging.basicConfig(
         stream=stream,
         level=logging.INFO,
         force=True,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    logging.info("python: %s", sys.executable)  # the job's environment (conda, module, venv)
     startup = seconds_since_process_start()
     if startup is not None:
         logging.info("start-up: %.2f s", startup)

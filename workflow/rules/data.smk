@@ -15,6 +15,8 @@ rule prepare_pool:
         "results/benchmarks/prepare_pool/{dataset}.tsv",
     conda:
         "../../envs/train.yaml"
+    envmodules:
+        "selfalign/train"
     script:
         "../scripts/prepare_pool.py"
 
@@ -34,5 +36,7 @@ rule build_base_model:
         "results/benchmarks/build_base_model/{model}.tsv",
     conda:
         "../../envs/train.yaml"
+    envmodules:
+        "selfalign/train"
     script:
         "../scripts/build_base_model.py"

@@ -18,6 +18,8 @@ rule init_round:
         "results/{run}/benchmarks/init_round.tsv",
     conda:
         "../../envs/train.yaml"
+    envmodules:
+        "selfalign/train"
     script:
         "../scripts/init_round.py"
 
@@ -36,12 +38,16 @@ rule finetune:
         dtype=lambda w: RUNS[w.run]["dtype"],
         seed=lambda w: RUNS[w.run]["seed"],
     threads: 2
+    resources:
+        gpu=1,  # cards on one machine; a profile's set-resources may give more
     log:
         "results/{run}/logs/finetune/rd_{rd}.log",
     benchmark:
         "results/{run}/benchmarks/finetune/rd_{rd}.tsv",
     conda:
         "../../envs/train.yaml"
+    envmodules:
+        "selfalign/train"
     script:
         "../scripts/finetune.py"
 
@@ -58,12 +64,16 @@ rule embed:
         dtype=lambda w: RUNS[w.run]["embedding"]["dtype"],
         max_length=lambda w: RUNS[w.run]["max_length"],
     threads: 2
+    resources:
+        gpu=1,  # cards on one machine; a profile's set-resources may give more
     log:
         "results/{run}/logs/embed/rd_{rd}.log",
     benchmark:
         "results/{run}/benchmarks/embed/rd_{rd}.tsv",
     conda:
         "../../envs/train.yaml"
+    envmodules:
+        "selfalign/train"
     script:
         "../scripts/embed.py"
 
@@ -95,6 +105,8 @@ rule select:
         "results/{run}/benchmarks/select/rd_{rd}.tsv",
     conda:
         "../../envs/train.yaml"
+    envmodules:
+        "selfalign/train"
     script:
         "../scripts/select.py"
 
@@ -116,5 +128,7 @@ rule round_json:
         "results/{run}/benchmarks/round_json/rd_{rd}_{part}.tsv",
     conda:
         "../../envs/train.yaml"
+    envmodules:
+        "selfalign/train"
     script:
         "../scripts/round_json.py"

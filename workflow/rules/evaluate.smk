@@ -16,6 +16,8 @@ rule generate_testset:
         "results/benchmarks/generate_testset/{testset}.tsv",
     conda:
         "../../envs/train.yaml"
+    envmodules:
+        "selfalign/train"
     script:
         "../scripts/generate_testset.py"
 
@@ -33,12 +35,16 @@ rule answer:
         system=lambda w: inference_system(w.run),
         generation=lambda w: EVALUATION["generation"],
     threads: 2
+    resources:
+        gpu=1,  # cards on one machine; a profile's set-resources may give more
     log:
         "results/{run}/logs/answer/{testset}/{model}.log",
     benchmark:
         "results/{run}/benchmarks/answer/{testset}/{model}.tsv",
     conda:
         lambda w: generation_env(EVALUATION["generation"]["backend"])
+    envmodules:
+        "selfalign/vllm"  # vLLM and transformers: either backend
     script:
         "../scripts/answer.py"
 
@@ -61,6 +67,8 @@ rule judge:
         "results/{run}/benchmarks/judge/{testset}/{model}_vs_{opponent}.tsv",
     conda:
         "../../envs/train.yaml"
+    envmodules:
+        "selfalign/train"
     script:
         "../scripts/judge.py"
 
@@ -81,6 +89,8 @@ rule judge_summary:
         "results/{run}/benchmarks/judge_summary.tsv",
     conda:
         "../../envs/train.yaml"
+    envmodules:
+        "selfalign/train"
     script:
         "../scripts/judge_summary.py"
 
@@ -97,12 +107,16 @@ rule embed_fixed:
         dtype=lambda w: config["diverse_evol"]["embedding"]["dtype"],
         max_length=lambda w: config["diverse_evol"]["max_length"],
     threads: 2
+    resources:
+        gpu=1,  # cards on one machine; a profile's set-resources may give more
     log:
         "results/logs/embed_fixed/{dataset}/{model}.log",
     benchmark:
         "results/benchmarks/embed_fixed/{dataset}/{model}.tsv",
     conda:
         "../../envs/train.yaml"
+    envmodules:
+        "selfalign/train"
     script:
         "../scripts/embed.py"
 
@@ -123,6 +137,8 @@ rule vendi:
         "results/{run}/benchmarks/vendi.tsv",
     conda:
         "../../envs/train.yaml"
+    envmodules:
+        "selfalign/train"
     script:
         "../scripts/vendi.py"
 
@@ -141,12 +157,16 @@ rule alpaca_eval_outputs:
         generation=lambda w: EVALUATION["generation"],
         generator=lambda w: f"{w.run}/{w.model}",
     threads: 2
+    resources:
+        gpu=1,  # cards on one machine; a profile's set-resources may give more
     log:
         "results/{run}/logs/alpaca_eval/{model}_outputs.log",
     benchmark:
         "results/{run}/benchmarks/alpaca_eval/{model}_outputs.tsv",
     conda:
         lambda w: generation_env(EVALUATION["generation"]["backend"])
+    envmodules:
+        "selfalign/vllm"  # vLLM and transformers: either backend
     script:
         "../scripts/alpaca_eval_outputs.py"
 
@@ -171,6 +191,8 @@ rule alpaca_eval_judge:
         "results/{run}/benchmarks/alpaca_eval/{model}_judge.tsv",
     conda:
         "../../envs/train.yaml"
+    envmodules:
+        "selfalign/train"
     script:
         "../scripts/alpaca_eval_judge.py"
 
@@ -187,12 +209,16 @@ rule lm_eval:
         lm_eval=lambda w: EVALUATION["lm_eval"],
         include_path=str(Path(workflow.basedir) / "workflow" / "lm_eval_tasks"),
     threads: 2
+    resources:
+        gpu=1,  # cards on one machine; a profile's set-resources may give more
     log:
         "results/{run}/logs/lm_eval/{model}.log",
     benchmark:
         "results/{run}/benchmarks/lm_eval/{model}.tsv",
     conda:
         "../../envs/train.yaml"
+    envmodules:
+        "selfalign/train"
     script:
         "../scripts/lm_eval.py"
 
@@ -215,5 +241,7 @@ rule model_table:
         "results/{run}/benchmarks/model_table.tsv",
     conda:
         "../../envs/train.yaml"
+    envmodules:
+        "selfalign/train"
     script:
         "../scripts/model_table.py"

@@ -16,6 +16,8 @@ rule humback_seed:
         "results/{run}/benchmarks/humback/seed.tsv",
     conda:
         "../../envs/train.yaml"
+    envmodules:
+        "selfalign/train"
     script:
         "../scripts/humback_seed.py"
 
@@ -35,6 +37,8 @@ rule humback_unlabelled:
         "results/{run}/benchmarks/humback/unlabelled.tsv",
     conda:
         "../../envs/train.yaml"
+    envmodules:
+        "selfalign/train"
     script:
         "../scripts/humback_unlabelled.py"
 
@@ -51,6 +55,8 @@ rule humback_training_data:
         "results/{run}/benchmarks/humback/train_{hbmodel}_data.tsv",
     conda:
         "../../envs/train.yaml"
+    envmodules:
+        "selfalign/train"
     script:
         "../scripts/humback_training_data.py"
 
@@ -70,12 +76,16 @@ rule humback_finetune:
         dtype=lambda w: HUMBACK[w.run]["dtype"],
         seed=lambda w: HUMBACK[w.run]["seed"],
     threads: 2
+    resources:
+        gpu=1,  # cards on one machine; a profile's set-resources may give more
     log:
         "results/{run}/logs/humback/finetune_{hbmodel}.log",
     benchmark:
         "results/{run}/benchmarks/humback/finetune_{hbmodel}.tsv",
     conda:
         "../../envs/train.yaml"
+    envmodules:
+        "selfalign/train"
     script:
         "../scripts/finetune.py"
 
@@ -90,12 +100,16 @@ rule humback_augment_shard:
         generation=lambda w: HUMBACK[w.run]["generation"],
         sampling=lambda w: HUMBACK[w.run]["augment"],
     threads: 2
+    resources:
+        gpu=1,  # cards on one machine; a profile's set-resources may give more
     log:
         "results/{run}/logs/humback/augment_{shard}_of_{shards}.log",
     benchmark:
         "results/{run}/benchmarks/humback/augment_{shard}_of_{shards}.tsv",
     conda:
         lambda w: generation_env(HUMBACK[w.run]["generation"]["backend"])
+    envmodules:
+        "selfalign/vllm"  # vLLM and transformers: either backend
     script:
         "../scripts/humback_augment.py"
 
@@ -112,6 +126,8 @@ rule humback_augment_merge:
         "results/{run}/benchmarks/humback/augment_merge.tsv",
     conda:
         "../../envs/train.yaml"
+    envmodules:
+        "selfalign/train"
     script:
         "../scripts/humback_merge.py"
 
@@ -125,12 +141,16 @@ rule humback_curate_shard:
         generation=lambda w: HUMBACK[w.run]["generation"],
         curate=lambda w: HUMBACK[w.run]["curate"],
     threads: 2
+    resources:
+        gpu=1,  # cards on one machine; a profile's set-resources may give more
     log:
         "results/{run}/logs/humback/curate_{t}_{shard}_of_{shards}.log",
     benchmark:
         "results/{run}/benchmarks/humback/curate_{t}_{shard}_of_{shards}.tsv",
     conda:
         lambda w: generation_env(HUMBACK[w.run]["generation"]["backend"])
+    envmodules:
+        "selfalign/vllm"  # vLLM and transformers: either backend
     script:
         "../scripts/humback_curate_shard.py"
 
@@ -155,5 +175,7 @@ rule humback_curate:
         "results/{run}/benchmarks/humback/curate_{t}.tsv",
     conda:
         "../../envs/train.yaml"
+    envmodules:
+        "selfalign/train"
     script:
         "../scripts/humback_curate.py"

@@ -15,6 +15,8 @@ rule selection_summary:
         "results/{run}/benchmarks/selection_summary.tsv",
     conda:
         "../../envs/train.yaml"
+    envmodules:
+        "selfalign/train"
     script:
         "../scripts/selection_summary.py"
 
@@ -37,6 +39,8 @@ rule plot_selection:
         "results/benchmarks/plot_selection.tsv",
     conda:
         "../../envs/train.yaml"
+    envmodules:
+        "selfalign/train"
     script:
         "../scripts/plot_selection.py"
 
@@ -57,6 +61,8 @@ rule plot_judgments:
         "results/benchmarks/plot_judgments.tsv",
     conda:
         "../../envs/train.yaml"
+    envmodules:
+        "selfalign/train"
     script:
         "../scripts/plot_judgments.py"
 
@@ -75,6 +81,8 @@ rule plot_vendi:
         "results/benchmarks/plot_vendi.tsv",
     conda:
         "../../envs/train.yaml"
+    envmodules:
+        "selfalign/train"
     script:
         "../scripts/plot_vendi.py"
 
@@ -91,5 +99,7 @@ rule plot_models:
         "results/benchmarks/plot_models.tsv",
     conda:
         "../../envs/train.yaml"
+    envmodules:
+        "selfalign/train"
     script:
         "../scripts/plot_models.py"

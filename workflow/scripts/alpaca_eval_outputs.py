@@ -11,17 +11,29 @@ from selfalign.gpus import claim_gpus
 from selfalign.logs import log_to
 from selfalign.prompts import with_system
 
-log_to(snakemake.log[0])
-claim_gpus(int(snakemake.resources.get("gpu", 0)))
-torch.set_num_threads(snakemake.threads)
-settings = snakemake.params.generation
-instructions = read_instructions(snakemake.input.instructions)
-start = time.perf_counter()
-records = [{"instruction": i["instruction"], "input": ""} for i in instructions]
-answers = generate(settings, snakemake.params.model, with_system(records, snakemake.params.system))
-logging.info(
-    "%d answers with %s in %.1f s", len(answers), settings["backend"], time.perf_counter() - start
-)
-write_model_outputs(
-    model_outputs(instructions, answers, snakemake.params.generator), snakemake.output[0]
-)
+
+def main():
+    log_to(snakemake.log[0])
+    claim_gpus(int(snakemake.resources.get("gpu", 0)))
+    torch.set_num_threads(snakemake.threads)
+    settings = snakemake.params.generation
+    instructions = read_instructions(snakemake.input.instructions)
+    start = time.perf_counter()
+    records = [{"instruction": i["instruction"], "input": ""} for i in instructions]
+    answers = generate(
+        settings, snakemake.params.model, with_system(records, snakemake.params.system)
+    )
+    logging.info(
+        "%d answers with %s in %.1f s",
+        len(answers),
+        settings["backend"],
+        time.perf_counter() - start,
+    )
+    write_model_outputs(
+        model_outputs(instructions, answers, snakemake.params.generator), snakemake.output[0]
+    )
+
+
+# vLLM starts its engine with spawn, which imports this file again in each worker
+if __name__ == "__main__":
+    main()

@@ -12,21 +12,31 @@ from selfalign.logs import log_to
 from selfalign.prompts import with_system
 from selfalign.testsets import load_testset
 
-log_to(snakemake.log[0])
-claim_gpus(int(snakemake.resources.get("gpu", 0)))
-torch.set_num_threads(snakemake.threads)
-settings = snakemake.params.generation
-questions = load_testset(snakemake.input.testset)
-start = time.perf_counter()
-system = snakemake.params.system  # Humback models answer with their seed tag
-records = with_system([q.as_record() for q in questions], system)
-if system:
-    logging.info("system tag: %r", system)
-answers = generate(settings, snakemake.params.model, records)
-logging.info(
-    "%d answers with %s in %.1f s", len(answers), settings["backend"], time.perf_counter() - start
-)
-write_jsonl(
-    [{**q.record, "answer": a} for q, a in zip(questions, answers, strict=True)],
-    snakemake.output[0],
-)
+
+def main():
+    log_to(snakemake.log[0])
+    claim_gpus(int(snakemake.resources.get("gpu", 0)))
+    torch.set_num_threads(snakemake.threads)
+    settings = snakemake.params.generation
+    questions = load_testset(snakemake.input.testset)
+    start = time.perf_counter()
+    system = snakemake.params.system  # Humback models answer with their seed tag
+    records = with_system([q.as_record() for q in questions], system)
+    if system:
+        logging.info("system tag: %r", system)
+    answers = generate(settings, snakemake.params.model, records)
+    logging.info(
+        "%d answers with %s in %.1f s",
+        len(answers),
+        settings["backend"],
+        time.perf_counter() - start,
+    )
+    write_jsonl(
+        [{**q.record, "answer": a} for q, a in zip(questions, answers, strict=True)],
+        snakemake.output[0],
+    )
+
+
+# vLLM starts its engine with spawn, which imports this file again in each worker
+if __name__ == "__main__":
+    main()

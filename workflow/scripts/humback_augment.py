@@ -9,25 +9,32 @@ from selfalign.humback.shards import shard
 from selfalign.jsonl import read_jsonl, write_jsonl
 from selfalign.logs import log_to
 
-log_to(snakemake.log[0])
-claim_gpus(int(snakemake.resources.get("gpu", 0)))
-torch.set_num_threads(snakemake.threads)
-settings, sampling = snakemake.params.generation, snakemake.params.sampling
-texts = shard(
-    read_jsonl(snakemake.input.texts),
-    int(snakemake.wildcards.shard),
-    int(snakemake.wildcards.shards),
-)
-instructions = generate(
-    settings,
-    snakemake.input.model,
-    [{"instruction": BACKWARD_INSTRUCTION, "input": t["text"]} for t in texts],
-    sampling,
-)
-write_jsonl(
-    [
-        {"id": t["id"], "instruction": i, "response": t["text"]}
-        for t, i in zip(texts, instructions, strict=True)
-    ],
-    snakemake.output[0],
-)
+
+def main():
+    log_to(snakemake.log[0])
+    claim_gpus(int(snakemake.resources.get("gpu", 0)))
+    torch.set_num_threads(snakemake.threads)
+    settings, sampling = snakemake.params.generation, snakemake.params.sampling
+    texts = shard(
+        read_jsonl(snakemake.input.texts),
+        int(snakemake.wildcards.shard),
+        int(snakemake.wildcards.shards),
+    )
+    instructions = generate(
+        settings,
+        snakemake.input.model,
+        [{"instruction": BACKWARD_INSTRUCTION, "input": t["text"]} for t in texts],
+        sampling,
+    )
+    write_jsonl(
+        [
+            {"id": t["id"], "instruction": i, "response": t["text"]}
+            for t, i in zip(texts, instructions, strict=True)
+        ],
+        snakemake.output[0],
+    )
+
+
+# vLLM starts its engine with spawn, which imports this file again in each worker
+if __name__ == "__main__":
+    main()

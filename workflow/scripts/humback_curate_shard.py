@@ -8,15 +8,22 @@ from selfalign.humback.shards import shard
 from selfalign.jsonl import read_jsonl, write_jsonl
 from selfalign.logs import log_to
 
-log_to(snakemake.log[0])
-claim_gpus(int(snakemake.resources.get("gpu", 0)))
-torch.set_num_threads(snakemake.threads)
-pairs = shard(
-    read_jsonl(snakemake.input.pairs),
-    int(snakemake.wildcards.shard),
-    int(snakemake.wildcards.shards),
-)
-replies = curation_replies(
-    pairs, snakemake.params.curate, snakemake.params.generation, snakemake.input.get("model")
-)
-write_jsonl(scored_pairs(pairs, replies), snakemake.output[0])
+
+def main():
+    log_to(snakemake.log[0])
+    claim_gpus(int(snakemake.resources.get("gpu", 0)))
+    torch.set_num_threads(snakemake.threads)
+    pairs = shard(
+        read_jsonl(snakemake.input.pairs),
+        int(snakemake.wildcards.shard),
+        int(snakemake.wildcards.shards),
+    )
+    replies = curation_replies(
+        pairs, snakemake.params.curate, snakemake.params.generation, snakemake.input.get("model")
+    )
+    write_jsonl(scored_pairs(pairs, replies), snakemake.output[0])
+
+
+# vLLM starts its engine with spawn, which imports this file again in each worker
+if __name__ == "__main__":
+    main()

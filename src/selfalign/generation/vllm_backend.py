@@ -21,6 +21,7 @@ def generate(
     """``batch_size`` is unused: vLLM schedules its own batches. ``engine_args``
     go to ``vllm.LLM`` as they are (the config's ``vllm`` block)."""
     from vllm import LLM, SamplingParams
+    from vllm.platforms import current_platform
 
     tokenizer = load_tokenizer(model_path)
     prompts = [{"prompt_token_ids": prompt_ids(tokenizer, r)} for r in records]
@@ -37,7 +38,9 @@ def generate(
         top_p=sampling.top_p,
         top_k=sampling.top_k,  # 0: every token, as in transformers
         max_tokens=sampling.max_new_tokens,
-        seed=sampling.seed,
+        # vLLM's CPU build cannot rewind a seeded request's generator (torch's CPU
+        # generators keep no offset); there the engine's seed alone fixes the draws
+        seed=None if current_platform.is_cpu() else sampling.seed,
         detokenize=False,  # decoded below as the transformers backend decodes
     )
     outputs = llm.generate(prompts, params)

@@ -1,0 +1,119 @@
+"""Each rule in its own environment: Snakemake's env-modules deployment with Lmod
+(tests/cluster/lmod.py) and the modulefiles in envs/modules, here and on the SLURM
+test cluster. Generation runs through vLLM in .venv-vllm, everything else in .venv.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import REPO, TINY_CONFIG, run_snakemake, write_config
+from test_humback_workflow import humback_config
+from test_vllm import CPU_ENGINE, VLLM_ENV, needs_vllm
+
+sys.path.insert(0, str(Path(__file__).parent / "cluster"))
+import lmod
+from test_slurm_cluster import cluster, job_env, needs_cluster, small_node_profile  # noqa: F401
+
+# the logs of generation jobs (augment and curation shards); any other log is training's
+GENERATION_LOG = re.compile(r"(augment|curate_\d+)_\d+_of_\d+\.log")
+
+
+def vllm_humback_config() -> dict:
+    """Humback on a model vLLM's CPU attention takes; augmentation and curation by vLLM."""
+    config = humback_config(
+        generation={"backend": "vllm", "batch_size": 12, "vllm": CPU_ENGINE},
+        augment={"shards": 1, "max_new_tokens": 8},
+        curate={"scorer": "model", "threshold": 1, "shards": 1, "max_new_tokens": 8},
+        n_iterations=1,
+    )
+    model = copy.deepcopy(TINY_CONFIG["models"]["tiny"])
+    model["build"].update(num_attention_heads=2, head_dim=64, max_position_embeddings=2048)
+    config["models"] = {"tiny": model}
+    config["datasets"] = {"demo": config["datasets"]["demo"]}
+    config.pop("runs")
+    return config
+
+
+def with_modules(env: dict) -> dict:
+    try:
+        return lmod.module_env(env, REPO / "envs" / "modules")
+    except lmod.LmodUnavailable as err:
+        pytest.skip(f"no Lmod: {err}")
+
+
+def interpreters(results: Path) -> dict[str, str]:
+    """The python each job ran, by log file, from the ``python:`` line of its log."""
+    found = {}
+    for log in results.rglob("logs/**/*.log"):
+        match = re.search(r"python: (\S+)", log.read_text())
+        if match:
+            found[log.name] = match.group(1)
+    return found
+
+
+def assert_each_rule_ran_in_its_environment(results: Path) -> None:
+    used = interpreters(results)
+    generation = {log for log in used if GENERATION_LOG.fullmatch(log)}
+    assert len(generation) == 2 and len(used) > 6  # augment, curate; seed, pool, fine-tunes...
+    for log, python in used.items():
+        venv = VLLM_ENV if log in generation else REPO / ".venv"
+        assert python == str(venv / "bin" / "python"), log
+
+
+@pytest.fixture(scope="module")
+def local_module_run(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("modules")
+    write_config(workdir, vllm_humback_config())
+    env = with_modules(
+        {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    )
+    run_snakemake(workdir, "--sdm", "env-modules", env=env)
+    return workdir
+
+
+@needs_vllm
+def test_every_rule_loads_its_module_and_vllm_generates(local_module_run):
+    results = local_module_run / "results"
+    assert_each_rule_ran_in_its_environment(results)
+    for log in (results / "hb" / "logs" / "humback").glob("*_of_*.log"):
+        assert "Initializing a V1 LLM engine" in log.read_text()  # vLLM's own log line
+    curation = (results / "hb" / "humback" / "curation_1.jsonl").read_text()
+    assert curation.strip()
+
+
+@needs_vllm
+@needs_cluster
+def test_slurm_jobs_load_the_same_modules_and_match_the_local_run(
+    cluster,  # noqa: F811
+    local_module_run,
+    tmp_path,
+):
+    workdir = tmp_path / "work"
+    write_config(workdir, vllm_humback_config())
+    profile = small_node_profile(tmp_path / "profile", cluster["cpus"])
+    result = subprocess.run(
+        [
+            *(sys.executable, "-m", "snakemake", "--snakefile", REPO / "Snakefile"),
+            *("--profile", profile, "--configfile", workdir / "config.yaml"),
+            *("--sdm", "env-modules"),
+        ],
+        cwd=workdir,
+        env=with_modules(job_env()),
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
+    assert result.returncode == 0, (result.stdout + result.stderr)[-6000:]
+    assert "has been submitted with SLURM jobid" in result.stdout + result.stderr
+    assert_each_rule_ran_in_its_environment(workdir / "results")
+    stage = Path("results/hb/humback")
+    for name in ("augmented.jsonl", "curation_1.jsonl", "curated_1.jsonl", "train_M1.json"):
+        ours = (workdir / stage / name).read_bytes()
+        assert ours == (local_module_run / stage / name).read_bytes(), name
