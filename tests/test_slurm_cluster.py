@@ -136,7 +136,7 @@ def test_slurm_profile_runs_every_job_through_sbatch_and_retries_a_cancelled_one
     profile = small_node_profile(tmp_path / "profile", cluster["cpus"])
     command = [
         *(sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile")),
-        *("--configfile", str(workdir / "config.yaml"), "--workflow-profile", str(profile)),
+        *("--configfile", str(workdir / "config.yaml"), "--profile", str(profile)),
     ]
     stop, cancelled = threading.Event(), []
     canceller = threading.Thread(target=cancel_first_running, args=("finetune", stop, cancelled))
@@ -171,17 +171,19 @@ def test_slurm_profile_runs_every_job_through_sbatch_and_retries_a_cancelled_one
     logs = list((workdir / ".snakemake/slurm_logs").rglob("*.log"))
     assert len(logs) == len(submitted)
     run_id = re.search(r"SLURM run ID: (\S+)", log).group(1)
+    fields = ("JobID", "State", "Partition", "tres-per-job", "MinMemory", "TimeLimit", "Comment")
     in_slurm = {
-        jobid: (state, partition, gpus, re.match(r"rule_(\w+?)(?:_wildcards_|$)", comment)[1])
-        for jobid, state, partition, gpus, comment in squeue(
-            "JobID", "State", "Partition", "tres-per-job", "Comment", name=run_id
-        )
+        jobid: (*rest, re.match(r"rule_(\w+?)(?:_wildcards_|$)", comment)[1])
+        for jobid, *rest, comment in squeue(*fields, name=run_id)
     }
     assert sorted(in_slurm) == sorted(slurm_id for _, slurm_id in submitted)
-    for _, partition, gpus, rule in in_slurm.values():
+    settings = yaml.safe_load((profile / "config.yaml").read_text())
+    for _, partition, gpus, memory, limit, rule in in_slurm.values():
         gpus = gpus.replace("gres/", "gres:")  # newer SLURM writes gres/gpu:1
         on_gpu = rule in GPU_RULES
         assert (partition, gpus) == (("gpu", "gres:gpu:1") if on_gpu else ("cpu", "N/A")), rule
+        wanted = {**settings["default-resources"], **settings["set-resources"].get(rule, {})}
+        assert (memory, limit) == (f"{wanted['mem_mb']}M", f"{wanted['runtime']}:00"), rule
     assert {rule for *_, rule in in_slurm.values()} & GPU_RULES
 
     # (c) the job cancelled while running failed, was submitted again, and the run finished

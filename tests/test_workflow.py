@@ -6,13 +6,14 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import time
 
 import numpy as np
 import pandas as pd
 import pytest
 import torch
-from conftest import TINY_CONFIG, run_snakemake, snakemake_command, tiny_config, write_config
+from conftest import REPO, TINY_CONFIG, run_snakemake, snakemake_command, tiny_config, write_config
 
 from selfalign.labeled import read_labeled
 from selfalign.modeling import load_causal_lm
@@ -391,3 +392,18 @@ def test_dry_run_warns_where_a_finetunes_model_states_outgrow_its_gpus(tmp_path)
     four = ("--set-resources", "finetune:gpu=4", "finetune:gpu_memory_gb=80")
     result = run_snakemake(tmp_path, "-n", *four)  # 43.8 GB a GPU
     assert "needs about" not in result.stdout + result.stderr
+
+
+def test_snakemake_with_no_flags_plans_the_demo():
+    """From the repository folder: profiles/default's cores, config/config.yaml's runs."""
+    result = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--dry-run"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "workflow specific profile" in result.stderr
+    runs = {wildcards.get("run") for rule, wildcards in planned_jobs(result.stdout)}
+    assert {"kc_demo", "rand_demo"} <= runs
