@@ -15,15 +15,18 @@ def demo_model_settings(max_positions: int = 512) -> dict:
     return settings
 
 
-def build_lively_demo_model(records: list[dict], folder: str, max_positions: int = 512) -> None:
-    """The demo model's shape with larger random weights, so its answers depend on the
-    prompt (a freshly built tiny model answers much the same to everything)."""
+def build_lively_demo_model(
+    records: list[dict], folder: str, max_positions: int = 512, **shape
+) -> None:
+    """The demo model's shape (``shape`` overrides, e.g. ``head_dim``) with larger random
+    weights, so its answers depend on the prompt (a freshly built tiny model answers
+    much the same to everything)."""
     import torch
 
     from selfalign.modeling import load_causal_lm
     from selfalign.tiny_model import build_tiny_model
 
-    build_tiny_model(records, folder, **demo_model_settings(max_positions))
+    build_tiny_model(records, folder, **{**demo_model_settings(max_positions), **shape})
     model = load_causal_lm(folder)
     torch.manual_seed(0)
     with torch.no_grad():

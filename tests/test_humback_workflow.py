@@ -191,7 +191,8 @@ def test_bad_humback_input_is_named_and_nothing_is_written(tmp_path, change, mes
     config = humback_config(**change)
     config["runs"] = {}
     write_config(tmp_path, config)
-    result = run_snakemake(tmp_path, "--until", "humback_seed", "humback_unlabelled", check=False)
+    until = ("--until", "humback_seed", "humback_unlabelled")
+    result = run_snakemake(tmp_path, *until, "--show-failed-logs", check=False)
     assert result.returncode != 0
     assert message in result.stdout + result.stderr
     assert not (tmp_path / absent).exists()

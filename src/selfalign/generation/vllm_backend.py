@@ -30,8 +30,8 @@ def generate(
         tensor_parallel_size=tensor_parallel_size(visible_gpu_count()),
         dtype=dtype,
         seed=sampling.seed,
-        enable_prefix_caching=True,  # prompts that share a head (Humback's rubric) prefill it once
-        **(engine_args or {}),
+        # prompts that share a head (Humback's rubric) prefill it once
+        **{"enable_prefix_caching": True, **(engine_args or {})},
     )
     params = SamplingParams(
         temperature=sampling.temperature,
