@@ -14,6 +14,7 @@ with vLLM's prefix caching on and off.
 from __future__ import annotations
 
 import argparse
+import json
 import tempfile
 import time
 
@@ -22,7 +23,6 @@ from pool_data import ALPACA
 
 from selfalign.humback import SEED_TAG
 from selfalign.humback.curation import curation_prompt
-from selfalign.pools import read_records
 
 ENGINE = {"kv_cache_memory_bytes": 2 * 2**30, "enforce_eager": True}
 
@@ -78,7 +78,7 @@ def main() -> None:
     from selfalign.modeling import load_tokenizer
     from selfalign.sft import prompt_ids
 
-    records = read_records(ALPACA)
+    records = json.loads(ALPACA.read_text())
     folder = tempfile.mkdtemp(prefix="vllm-cpu-")
     build_lively_demo_model(
         records[:2000], folder, max_positions=2048, num_attention_heads=1, head_dim=64
