@@ -29,7 +29,8 @@ def vllm_humback_config() -> dict:
     """Humback on a model vLLM's CPU attention takes; augmentation and curation by vLLM."""
     config = humback_config(
         generation={"backend": "vllm", "batch_size": 12, "vllm": CPU_ENGINE},
-        augment={"shards": 1, "max_new_tokens": 8},
+        # greedy: on vLLM's CPU build sampled draws depend on the batching (no per-request seed)
+        augment={"shards": 1, "max_new_tokens": 8, "temperature": 0.0},
         curate={"scorer": "model", "threshold": 1, "shards": 1, "max_new_tokens": 8},
         n_iterations=1,
     )

@@ -39,7 +39,8 @@ def generate(
         top_k=sampling.top_k,  # 0: every token, as in transformers
         max_tokens=sampling.max_new_tokens,
         # vLLM's CPU build cannot rewind a seeded request's generator (torch's CPU
-        # generators keep no offset); there the engine's seed alone fixes the draws
+        # generators keep no offset); there sampled draws come from the engine's
+        # generator, so they vary with how requests are batched: greedy is exact
         seed=None if current_platform.is_cpu() else sampling.seed,
         detokenize=False,  # decoded below as the transformers backend decodes
     )
