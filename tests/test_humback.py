@@ -25,10 +25,8 @@ from selfalign.humback.demo import generate_web_text
 from selfalign.humback.seed import load_oasst_seed, load_pairs
 from selfalign.humback.shards import merge, shard
 from selfalign.humback.unlabelled import read_web_text, select_unlabelled
-from selfalign.modeling import load_tokenizer
 from selfalign.prompts import alpaca_prompt
 from selfalign.records import DataError
-from selfalign.sft import IGNORE_INDEX, encode_example
 
 LONG_Q = "How do I keep my sourdough starter alive through a long holiday?"
 LONG_A = "Feed it, refrigerate it, and feed it again when you return; it will recover in a day."
@@ -251,7 +249,7 @@ def test_curation_prompt_ends_with_instruction_then_text():
     )
 
 
-def test_tags_and_backward_loss(tiny_model_dir):
+def test_tags_open_the_prompt_and_the_backward_model_writes_the_instruction():
     seed = forward_record("Explain tides.", "Tides follow the moon.", augmented=False)
     web = forward_record("Explain tides.", "Tides follow the moon.", augmented=True)
     assert alpaca_prompt(seed).startswith(SEED_TAG + "\n\n")
@@ -259,10 +257,7 @@ def test_tags_and_backward_loss(tiny_model_dir):
     backward = backward_record("Explain tides.", "Tides follow the moon.")
     assert backward["instruction"] == BACKWARD_INSTRUCTION
     assert "Tides follow the moon." in alpaca_prompt(backward)
-    tokenizer = load_tokenizer(tiny_model_dir)
-    example = encode_example(tokenizer, backward, max_length=512)
-    target = [t for t in example["labels"] if t != IGNORE_INDEX][:-1]  # without EOS
-    assert tokenizer.decode(target) == "Explain tides."
+    assert backward["output"] == "Explain tides."
 
 
 def test_proxy_curator_rejects_the_junk_the_rubric_names():

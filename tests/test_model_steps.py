@@ -7,40 +7,24 @@ import torch
 from selfalign.embedding import TOKEN_SCORES, embed_records, length_sorted_batches, pool_features
 from selfalign.modeling import load_body, load_causal_lm, load_tokenizer
 from selfalign.pool_pass import run_pool_pass, shard_indices
-from selfalign.prompts import alpaca_prompt
-from selfalign.sft import IGNORE_INDEX, encode_example, encode_examples, iter_examples
+from selfalign.prompts import PROMPT_FORMATS
+from selfalign.sft import encode_example, encode_prompts, iter_examples
 from selfalign.training import finetune
 
 
 def test_batched_encoding_equals_one_record_at_a_time(tiny_model_dir, demo_records):
     tokenizer = load_tokenizer(tiny_model_dir)
     records = [*demo_records, {"instruction": "Ünïcode — ok?", "input": "", "output": ""}]
-    batched = encode_examples(tokenizer, records, 40)
-    for record, example in zip(records, batched, strict=True):
-        prompt = tokenizer.encode(alpaca_prompt(record), add_special_tokens=False)
-        prompt = [tokenizer.bos_token_id, *prompt]
-        response = tokenizer.encode(record["output"], add_special_tokens=False)
-        response.append(tokenizer.eos_token_id)
-        assert example["input_ids"] == (prompt + response)[:40]
-        assert example["labels"] == ([IGNORE_INDEX] * len(prompt) + response)[:40]
-    assert list(iter_examples(tokenizer, records, 40, chunk=7)) == batched  # across chunks
-
-
-def test_loss_covers_the_response_and_eos_only(tiny_model_dir, demo_records):
-    tokenizer = load_tokenizer(tiny_model_dir)
-    with_input = next(r for r in demo_records if r["input"])
-    without_input = next(r for r in demo_records if not r["input"])
-    for record in (with_input, without_input):
-        example = encode_example(tokenizer, record, max_length=512)
-        prompt_ids = tokenizer(alpaca_prompt(record)).input_ids  # what generation feeds
-        n = len(prompt_ids)
-        assert example["input_ids"][:n] == prompt_ids
-        assert example["labels"][:n] == [IGNORE_INDEX] * n
-        assert example["labels"][n:] == example["input_ids"][n:]
-        assert example["labels"][-1] == tokenizer.eos_token_id
-        assert tokenizer.decode(example["labels"][n:-1]) == record["output"]
-    assert "### Input:" in alpaca_prompt(with_input)
-    assert "### Input:" not in alpaca_prompt(without_input)
+    for prompt_format in PROMPT_FORMATS:
+        batched = list(iter_examples(tokenizer, records, 40, prompt_format))
+        alone = [encode_example(tokenizer, r, 40, prompt_format) for r in records]
+        assert batched == alone
+        assert list(iter_examples(tokenizer, records, 40, prompt_format, chunk=7)) == batched
+        prompts = encode_prompts(tokenizer, records, prompt_format)
+        for prompt, example in zip(prompts, batched, strict=True):
+            assert example["input_ids"][: len(prompt)] == prompt[:40]
+            n = min(len(prompt), 40)
+            assert example["completion_mask"] == [0] * n + [1] * (len(example["input_ids"]) - n)
 
 
 def test_length_sorted_batches_cover_every_record_once():

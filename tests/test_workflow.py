@@ -372,6 +372,38 @@ def test_uncertainty_run_selects_the_least_confident_records(tmp_path):
     assert added == expected.tolist()
 
 
+def test_a_lora_run_and_a_chat_template_run_share_a_config(tmp_path):
+    lora = {"r": 4, "lora_alpha": 8, "lora_dropout": 0.0, "target_modules": "all-linear"}
+    config = tiny_config(diverse_evol={"n_round": 1})
+    training = {**config["diverse_evol"]["training"], "peft": lora}
+    config["runs"] = {
+        "lora": {"dataset": "demo", "model": "tiny", "strategy": "kcenter", "training": training},
+        "chat": {
+            "dataset": "demo",
+            "model": "tiny",
+            "strategy": "kcenter",
+            "prompt_format": "chat_template",
+        },
+    }
+    config["evaluation"] |= {"opponents": {"rd0": {"round": 0}}, "diversity": {"model": "tiny"}}
+    write_config(tmp_path, config)
+    run_snakemake(tmp_path)
+    results = tmp_path / "results"
+    base = load_causal_lm(results / "models" / "tiny").state_dict()
+    for run, lm_head_trained in (("lora", False), ("chat", True)):
+        for rd in (0, 1):
+            model = results / run / "output" / f"rd_{rd}"
+            assert not list(model.glob("adapter*")), "a LoRA round leaves a plain model"
+            tuned = load_causal_lm(model).state_dict()
+            assert torch.equal(tuned["lm_head.weight"], base["lm_head.weight"]) != lm_head_trained
+        assert (results / run / "embeddings" / "rd_0.npy").exists()  # selected round 1
+        answers = (results / run / "answers" / "qs" / "rd_1.jsonl").read_text().splitlines()
+        assert len(answers) == 6
+        assert len(read(results / run / "data" / "rd_1_labeled.json")) == INIT + N_QUERY
+    finetune_log = (results / "chat" / "logs" / "finetune" / "rd_0.log").read_text()
+    assert "<|user|>" in finetune_log  # the first example, as the chat template wrote it
+
+
 def test_dry_run_warns_where_a_finetunes_model_states_outgrow_its_gpus(tmp_path):
     config = tiny_config()
     config["models"]["tiny"]["size"] = {

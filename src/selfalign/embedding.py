@@ -14,7 +14,7 @@ import logging
 import numpy as np
 from tqdm.auto import tqdm
 
-from selfalign.sft import iter_examples, pad_batch
+from selfalign.sft import iter_examples
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +36,18 @@ def length_sorted_batches(lengths: list[int], batch_size: int) -> list[list[int]
     """
     order = sorted(range(len(lengths)), key=lambda i: (-lengths[i], i))
     return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+
+
+def _right_padded(rows: list[np.ndarray], pad_token_id: int, device) -> dict:
+    """``input_ids`` padded on the right and the 0/1 ``attention_mask``: every row
+    keeps positions 0.. whatever its batch."""
+    import torch
+
+    ids = [torch.from_numpy(r).long() for r in rows]
+    padded = torch.nn.utils.rnn.pad_sequence(ids, batch_first=True, padding_value=pad_token_id)
+    lengths = torch.tensor([len(r) for r in rows])
+    mask = (torch.arange(padded.shape[1])[None, :] < lengths[:, None]).long()
+    return {"input_ids": padded.to(device), "attention_mask": mask.to(device)}
 
 
 def _token_scores(logits, mask):
@@ -67,12 +79,14 @@ def pool_features(
     max_length: int,
     batch_size: int,
     lm_head=None,
+    prompt_format: str = "alpaca",
     progress: bool = True,
 ) -> dict[str, np.ndarray]:
     """``embeddings`` (float32, one row per record, in record order), and with
     ``lm_head`` the float64 columns of ``TOKEN_SCORES``.
 
-    The text is the full training text (prompt + response), as in training.
+    The text is the full training text (prompt + response), tokenised as in
+    training, in the run's ``prompt_format``.
     Padding is masked out of attention and of every mean, so a record's values
     do not depend on its batch.
     """
@@ -80,7 +94,7 @@ def pool_features(
 
     device = next(body.parameters()).device
     # int32 arrays: a pool's token ids take 4 bytes each, not a Python int's 36
-    examples = iter_examples(tokenizer, records, max_length)
+    examples = iter_examples(tokenizer, records, max_length, prompt_format)
     ids = [np.array(e["input_ids"], dtype=np.int32) for e in examples]
     batches = length_sorted_batches([len(x) for x in ids], batch_size)
     logger.info("%d records, %d tokens", len(records), sum(len(x) for x in ids))
@@ -92,10 +106,7 @@ def pool_features(
         for batch in tqdm(
             batches, desc="embedding", unit="batch", disable=not progress, mininterval=5
         ):
-            inputs = pad_batch(
-                [{"input_ids": ids[i].tolist()} for i in batch], tokenizer.pad_token_id
-            )
-            inputs = {k: v.to(device) for k, v in inputs.items()}
+            inputs = _right_padded([ids[i] for i in batch], tokenizer.pad_token_id, device)
             hidden = body(**inputs).last_hidden_state
             mask = inputs["attention_mask"].float()
             pooled = (hidden.float() * mask.unsqueeze(-1)).sum(1) / mask.sum(1, keepdim=True)

@@ -57,8 +57,10 @@ def run_benchmarks(
     batch_size: int = 1,
     dtype: str = "auto",
     num_fewshot: int | None = None,
+    chat_template: bool = False,
 ) -> dict:
-    """lm-eval's results dict for ``tasks`` with the HF backend on ``model_path``."""
+    """lm-eval's results dict for ``tasks`` with the HF backend on ``model_path``;
+    with ``chat_template`` each request goes through the tokenizer's chat template."""
     import lm_eval
 
     if not tasks:
@@ -73,6 +75,7 @@ def run_benchmarks(
         device=device,
         task_manager=manager,
         log_samples=False,
+        apply_chat_template=chat_template,
     )
     log.info("lm-eval results:\n%s", lm_eval.utils.make_table(results))
     return results

@@ -33,12 +33,39 @@ def best_device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-def load_causal_lm(name_or_path: str, dtype: str = "float32", **config_overrides):
-    """The model; ``config_overrides`` set config attributes (e.g. attention_dropout)."""
+def load_causal_lm(
+    name_or_path: str, dtype: str = "float32", *, load_in_4bit: bool = False, **config_overrides
+):
+    """The model; ``config_overrides`` set config attributes (e.g. attention_dropout).
+
+    ``load_in_4bit`` quantises the weights to NF4 for QLoRA (bitsandbytes, CUDA).
+    """
     from transformers import AutoModelForCausalLM
 
+    options = {}
+    if load_in_4bit:
+        options["quantization_config"] = four_bit_config(dtype)
     return AutoModelForCausalLM.from_pretrained(
-        name_or_path, dtype=torch_dtype(dtype), **config_overrides
+        name_or_path, dtype=torch_dtype(dtype), **options, **config_overrides
+    )
+
+
+def four_bit_config(dtype: str):
+    """QLoRA's storage: NF4 weights, double-quantised, computing in the run's dtype."""
+    import torch
+
+    if not torch.cuda.is_available():
+        raise RuntimeError(
+            "training.peft.load_in_4bit (QLoRA) needs a CUDA GPU and bitsandbytes; "
+            "on this machine remove it to train plain LoRA adapters"
+        )
+    from transformers import BitsAndBytesConfig
+
+    return BitsAndBytesConfig(
+        load_in_4bit=True,
+        bnb_4bit_quant_type="nf4",
+        bnb_4bit_use_double_quant=True,
+        bnb_4bit_compute_dtype=torch_dtype(dtype),
     )
 
 

@@ -67,7 +67,7 @@ def run_pool_pass(
     """``features_on_device`` over all ``devices`` at once, rows in record order.
 
     ``options`` are those of ``features_on_device`` (dtype, token_scores,
-    max_length, batch_size, progress). ``threads`` is the job's CPU threads,
+    max_length, batch_size, prompt_format, progress). ``threads`` is the job's CPU threads,
     split between the shards.
     """
     if len(devices) == 1:

@@ -1,6 +1,11 @@
-"""The Alpaca prompt, used for training, embedding and generation alike."""
+"""The prompt formats: the Alpaca template, or the messages a tokenizer's chat
+template renders. ``selfalign.sft`` turns either into token ids for training,
+embedding and generation alike.
+"""
 
 from __future__ import annotations
+
+PROMPT_FORMATS = ("alpaca", "chat_template")
 
 PROMPT_WITH_INPUT = (
     "Below is an instruction that describes a task, paired with an input that provides "
@@ -31,3 +36,20 @@ def alpaca_prompt(record: dict) -> str:
         prompt = PROMPT_NO_INPUT.format(instruction=record["instruction"])
     system = record.get("system", "").strip()
     return f"{system}\n\n{prompt}" if system else prompt
+
+
+def chat_messages(record: dict) -> list[dict]:
+    """The record as chat messages: its ``system`` text (Humback's tags) as the system
+    message, the instruction (and input, after a blank line) as the user's."""
+    user = record["instruction"]
+    if record.get("input", "").strip():
+        user = f"{user}\n\n{record['input']}"
+    system = record.get("system", "").strip()
+    return [{"role": "system", "content": system}] * bool(system) + [
+        {"role": "user", "content": user}
+    ]
+
+
+def check_prompt_format(prompt_format: str) -> None:
+    if prompt_format not in PROMPT_FORMATS:
+        raise ValueError(f"prompt_format must be one of {PROMPT_FORMATS}, got {prompt_format!r}")

@@ -1,68 +1,91 @@
-"""Supervised fine-tuning examples: the Alpaca prompt, loss on the response."""
+"""Token ids of prompts and of prompt-completion examples, in either prompt format.
+
+Training, embedding, token scoring and every generation backend tokenise
+through this module, so a model is trained on exactly the prompt ids it is
+later asked with. A prompt and its completion are tokenised separately and
+concatenated: the prompt's ids never depend on the completion that follows.
+"""
 
 from __future__ import annotations
 
-from selfalign.prompts import alpaca_prompt
-
-IGNORE_INDEX = -100
+from selfalign.prompts import alpaca_prompt, chat_messages, check_prompt_format
 
 
-def prompt_ids(tokenizer, record: dict) -> list[int]:
-    """BOS and the Alpaca prompt: what training conditions on and generation feeds."""
-    bos = [tokenizer.bos_token_id] if tokenizer.bos_token_id is not None else []
-    return bos + tokenizer.encode(alpaca_prompt(record), add_special_tokens=False)
+def prompt_ids(tokenizer, record: dict, prompt_format: str = "alpaca") -> list[int]:
+    """What training conditions on and generation feeds, BOS included."""
+    return encode_prompts(tokenizer, [record], prompt_format)[0]
 
 
-def encode_example(tokenizer, record: dict, max_length: int) -> dict[str, list[int]]:
-    """Token ids of prompt + response + EOS, and labels masking the prompt.
+def encode_prompts(tokenizer, records: list[dict], prompt_format: str = "alpaca"):
+    """``prompt_ids`` of many records, in one tokenizer call."""
+    check_prompt_format(prompt_format)
+    return _prompt_ids(tokenizer, [_prompt_text(tokenizer, r, prompt_format) for r in records])
 
-    Prompt and response are tokenised separately and concatenated, so the
-    prompt's ids are exactly those a model sees at generation time.
+
+def encode_example(
+    tokenizer, record: dict, max_length: int, prompt_format: str = "alpaca"
+) -> dict[str, list[int]]:
+    """``input_ids`` (prompt + completion) and ``completion_mask`` (1 on the completion)."""
+    return next(iter_examples(tokenizer, [record], max_length, prompt_format))
+
+
+def iter_examples(
+    tokenizer, records: list[dict], max_length: int, prompt_format: str = "alpaca", chunk=4096
+):
+    """``encode_example`` of each record in turn, cut at ``max_length`` tokens.
+
+    ``chunk`` records are tokenised at a time: one tokenizer call for their
+    prompts and one for their completions, which a fast tokenizer encodes in
+    parallel, with memory for one chunk.
     """
-    return encode_examples(tokenizer, [record], max_length)[0]
-
-
-def encode_examples(tokenizer, records: list[dict], max_length: int) -> list[dict]:
-    """``encode_example`` for many records (see ``iter_examples``)."""
-    return list(iter_examples(tokenizer, records, max_length))
-
-
-def iter_examples(tokenizer, records: list[dict], max_length: int, chunk: int = 4096):
-    """``encode_example`` of each record in turn, tokenised ``chunk`` records at a
-    time: one tokenizer call for their prompts and one for their responses,
-    which a fast tokenizer encodes in parallel, with memory for one chunk."""
-    bos = [tokenizer.bos_token_id] if tokenizer.bos_token_id is not None else []
+    check_prompt_format(prompt_format)
     for start in range(0, len(records), chunk):
         part = records[start : start + chunk]
-        texts = {
-            "prompt": [alpaca_prompt(r) for r in part],
-            "response": [r["output"] for r in part],
-        }
-        ids = {
-            k: tokenizer(v, add_special_tokens=False, return_attention_mask=False)["input_ids"]
-            for k, v in texts.items()
-        }
-        for prompt, response in zip(ids["prompt"], ids["response"], strict=True):
-            prompt = bos + prompt
-            response = [*response, tokenizer.eos_token_id]
+        texts = [_prompt_text(tokenizer, r, prompt_format) for r in part]
+        completions = [
+            _completion_text(tokenizer, r, p, prompt_format)
+            for r, p in zip(part, texts, strict=True)
+        ]
+        prompts = _prompt_ids(tokenizer, texts)
+        encoded = tokenizer(completions, add_special_tokens=False, return_attention_mask=False)
+        for prompt, completion in zip(prompts, encoded["input_ids"], strict=True):
+            if prompt_format == "alpaca":
+                completion = [*completion, tokenizer.eos_token_id]
             yield {
-                "input_ids": (prompt + response)[:max_length],
-                "labels": ([IGNORE_INDEX] * len(prompt) + response)[:max_length],
+                "input_ids": (prompt + completion)[:max_length],
+                "completion_mask": ([0] * len(prompt) + [1] * len(completion))[:max_length],
             }
 
 
-def pad_batch(examples: list[dict], pad_token_id: int) -> dict:
-    """Right-pad a batch: pad ids in inputs, IGNORE_INDEX in labels, a 0/1 mask."""
-    import torch
+def _prompt_text(tokenizer, record: dict, prompt_format: str) -> str:
+    if prompt_format == "alpaca":
+        return alpaca_prompt(record)
+    return tokenizer.apply_chat_template(
+        chat_messages(record), add_generation_prompt=True, tokenize=False
+    )
 
-    width = max(len(e["input_ids"]) for e in examples)
-    batch = {"input_ids": [], "attention_mask": []}
-    if "labels" in examples[0]:
-        batch["labels"] = []
-    for e in examples:
-        gap = width - len(e["input_ids"])
-        batch["input_ids"].append(e["input_ids"] + [pad_token_id] * gap)
-        batch["attention_mask"].append([1] * len(e["input_ids"]) + [0] * gap)
-        if "labels" in batch:
-            batch["labels"].append(e["labels"] + [IGNORE_INDEX] * gap)
-    return {k: torch.tensor(v, dtype=torch.long) for k, v in batch.items()}
+
+def _prompt_ids(tokenizer, texts: list[str]) -> list[list[int]]:
+    """Each prompt opens with the tokenizer's BOS where it has one, once: a chat
+    template that writes it is not given a second."""
+    ids = tokenizer(texts, add_special_tokens=False, return_attention_mask=False)["input_ids"]
+    if tokenizer.bos_token_id is None:
+        return ids
+    bos = tokenizer.bos_token_id
+    return [p if p[:1] == [bos] else [bos, *p] for p in ids]
+
+
+def _completion_text(tokenizer, record: dict, prompt: str, prompt_format: str) -> str:
+    """The response; with a chat template, the assistant turn as the template ends it
+    (its end-of-turn tokens are what the model learns to stop with)."""
+    if prompt_format == "alpaca":
+        return record["output"]
+    assistant = {"role": "assistant", "content": record["output"]}
+    full = tokenizer.apply_chat_template([*chat_messages(record), assistant], tokenize=False)
+    if not full.startswith(prompt):
+        raise ValueError(
+            "the chat template renders the prompt differently when an answer follows, so "
+            "training and generation would see different prompts; use prompt_format: alpaca "
+            "or a template whose generation prompt is a prefix of the full conversation"
+        )
+    return full[len(prompt) :]

@@ -2,7 +2,9 @@
 
 The demo's base model: random weights, a byte-level BPE tokenizer trained on
 the pool's own prompts and responses, both saved with ``save_pretrained`` so
-every later step loads it exactly as it would load ``meta-llama/...``.
+every later step loads it exactly as it would load ``meta-llama/...``. The
+tokenizer carries a chat template of its own (``CHAT_TEMPLATE``), for runs with
+``prompt_format: chat_template``.
 """
 
 from __future__ import annotations
@@ -17,10 +19,18 @@ SPECIAL_TOKENS = {
     "unk_token": "<unk>",
     "pad_token": "<pad>",
 }
+# Each turn under a role line, closed by EOS (as Zephyr's template does): a model
+# trained on it stops where the assistant's turn ends.
+CHAT_TEMPLATE = (
+    "{% for message in messages %}<|{{ message['role'] }}|>\n"
+    "{{ message['content'] }}{{ eos_token }}\n{% endfor %}"
+    "{% if add_generation_prompt %}<|assistant|>\n{% endif %}"
+)
 
 
 def train_tokenizer(texts: list[str], vocab_size: int):
-    """A byte-level BPE ``PreTrainedTokenizerFast`` that adds ``<s>`` in front."""
+    """A byte-level BPE ``PreTrainedTokenizerFast`` that adds ``<s>`` in front, with
+    ``CHAT_TEMPLATE``."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
     from transformers import PreTrainedTokenizerFast
 
@@ -38,7 +48,9 @@ def train_tokenizer(texts: list[str], vocab_size: int):
     core.post_processor = processors.TemplateProcessing(
         single=f"{bos} $A", pair=f"{bos} $A {bos} $B", special_tokens=[(bos, core.token_to_id(bos))]
     )
-    return PreTrainedTokenizerFast(tokenizer_object=core, **SPECIAL_TOKENS)
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=core, **SPECIAL_TOKENS)
+    tokenizer.chat_template = CHAT_TEMPLATE
+    return tokenizer
 
 
 def build_tiny_model(

@@ -178,6 +178,11 @@ def trained_model_input(wildcards):
     return trained_model_dir(wildcards.run, wildcards.model)
 
 
+def prompt_format(run):
+    """How a run's models are prompted: as they were trained (``prompt_format``)."""
+    return (RUNS[run] if run in RUNS else HUMBACK[run])["prompt_format"]
+
+
 def inference_system(run):
     """Humback models answer with the seed data's tag, as the paper does at inference."""
     return SEED_TAG if run in HUMBACK else ""

@@ -35,6 +35,7 @@ rule finetune:
         base=lambda w: base_model(w.run),
         training=lambda w: training_settings(RUNS[w.run]["training"]),
         max_length=lambda w: RUNS[w.run]["max_length"],
+        prompt_format=lambda w: prompt_format(w.run),
         dtype=lambda w: RUNS[w.run]["dtype"],
         seed=lambda w: RUNS[w.run]["seed"],
     threads: 2
@@ -63,6 +64,7 @@ rule embed:
         batch_size=lambda w: RUNS[w.run]["embedding"]["batch_size"],
         dtype=lambda w: RUNS[w.run]["embedding"]["dtype"],
         max_length=lambda w: RUNS[w.run]["max_length"],
+        prompt_format=lambda w: prompt_format(w.run),
     threads: 2
     resources:
         gpu=1,  # cards on one machine; a profile's set-resources may give more

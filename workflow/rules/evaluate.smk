@@ -33,6 +33,7 @@ rule answer:
     params:
         model=lambda w: trained_model_dir(w.run, w.model),
         system=lambda w: inference_system(w.run),
+        prompt_format=lambda w: prompt_format(w.run),
         generation=lambda w: EVALUATION["generation"],
     threads: 2
     resources:
@@ -106,6 +107,7 @@ rule embed_fixed:
         batch_size=lambda w: config["diverse_evol"]["embedding"]["batch_size"],
         dtype=lambda w: config["diverse_evol"]["embedding"]["dtype"],
         max_length=lambda w: config["diverse_evol"]["max_length"],
+        prompt_format=lambda w: config["diverse_evol"]["prompt_format"],
     threads: 2
     resources:
         gpu=1,  # cards on one machine; a profile's set-resources may give more
@@ -154,6 +156,7 @@ rule alpaca_eval_outputs:
     params:
         model=lambda w: trained_model_dir(w.run, w.model),
         system=lambda w: inference_system(w.run),
+        prompt_format=lambda w: prompt_format(w.run),
         generation=lambda w: EVALUATION["generation"],
         generator=lambda w: f"{w.run}/{w.model}",
     threads: 2
@@ -207,6 +210,7 @@ rule lm_eval:
     params:
         model=lambda w: trained_model_dir(w.run, w.model),
         lm_eval=lambda w: EVALUATION["lm_eval"],
+        prompt_format=lambda w: prompt_format(w.run),
         include_path=str(Path(workflow.basedir) / "workflow" / "lm_eval_tasks"),
     threads: 2
     resources:

@@ -73,6 +73,7 @@ rule humback_finetune:
         small_data=lambda w: HUMBACK[w.run]["small_data"],
         model_config=lambda w: HUMBACK[w.run]["model_config"],
         max_length=lambda w: HUMBACK[w.run]["max_length"],
+        prompt_format=lambda w: prompt_format(w.run),
         dtype=lambda w: HUMBACK[w.run]["dtype"],
         seed=lambda w: HUMBACK[w.run]["seed"],
     threads: 2
@@ -99,6 +100,7 @@ rule humback_augment_shard:
     params:
         generation=lambda w: HUMBACK[w.run]["generation"],
         sampling=lambda w: HUMBACK[w.run]["augment"],
+        prompt_format=lambda w: prompt_format(w.run),
     threads: 2
     resources:
         gpu=1,  # cards on one machine; a profile's set-resources may give more
@@ -140,6 +142,7 @@ rule humback_curate_shard:
     params:
         generation=lambda w: HUMBACK[w.run]["generation"],
         curate=lambda w: HUMBACK[w.run]["curate"],
+        prompt_format=lambda w: prompt_format(w.run),
     threads: 2
     resources:
         gpu=1,  # cards on one machine; a profile's set-resources may give more
@@ -169,6 +172,7 @@ rule humback_curate:
         curated="results/{run}/humback/curated_{t}.jsonl",
     params:
         curate=lambda w: HUMBACK[w.run]["curate"],
+        prompt_format=lambda w: prompt_format(w.run),
     log:
         "results/{run}/logs/humback/curate_{t}.log",
     benchmark:

@@ -21,7 +21,10 @@ def main():
     start = time.perf_counter()
     records = [{"instruction": i["instruction"], "input": ""} for i in instructions]
     answers = generate(
-        settings, snakemake.params.model, with_system(records, snakemake.params.system)
+        settings,
+        snakemake.params.model,
+        with_system(records, snakemake.params.system),
+        prompt_format=snakemake.params.prompt_format,
     )
     logging.info(
         "%d answers with %s in %.1f s",

@@ -24,7 +24,9 @@ def main():
     records = with_system([q.as_record() for q in questions], system)
     if system:
         logging.info("system tag: %r", system)
-    answers = generate(settings, snakemake.params.model, records)
+    answers = generate(
+        settings, snakemake.params.model, records, prompt_format=snakemake.params.prompt_format
+    )
     logging.info(
         "%d answers with %s in %.1f s",
         len(answers),

@@ -32,6 +32,7 @@ with timed("pass"):
         dtype=snakemake.params.dtype,
         token_scores=token_scores,
         max_length=snakemake.params.max_length,
+        prompt_format=snakemake.params.prompt_format,
         batch_size=snakemake.params.batch_size,
     )
 with timed("write"):

@@ -41,6 +41,7 @@ spec = {
     "training": training,
     "model_config": snakemake.params.get("model_config"),
     "max_length": snakemake.params.max_length,
+    "prompt_format": snakemake.params.prompt_format,
     "seed": snakemake.params.seed,
     "dtype": snakemake.params.dtype,
 }

@@ -25,6 +25,7 @@ def main():
         snakemake.input.model,
         [{"instruction": BACKWARD_INSTRUCTION, "input": t["text"]} for t in texts],
         sampling,
+        prompt_format=snakemake.params.prompt_format,
     )
     write_jsonl(
         [

@@ -19,7 +19,11 @@ def main():
         int(snakemake.wildcards.shards),
     )
     replies = curation_replies(
-        pairs, snakemake.params.curate, snakemake.params.generation, snakemake.input.get("model")
+        pairs,
+        snakemake.params.curate,
+        snakemake.params.generation,
+        snakemake.input.get("model"),
+        prompt_format=snakemake.params.prompt_format,
     )
     write_jsonl(scored_pairs(pairs, replies), snakemake.output[0])
 

@@ -19,5 +19,6 @@ results = run_benchmarks(
     batch_size=settings["batch_size"],
     dtype=settings["dtype"],
     num_fewshot=settings.get("num_fewshot"),
+    chat_template=snakemake.params.prompt_format == "chat_template",
 )
 write_table(results_table(results), snakemake.output[0])

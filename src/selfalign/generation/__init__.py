@@ -1,7 +1,7 @@
 """Generation backends: a model folder and prompts in, one answer per prompt out.
 
-Every backend builds prompts with ``selfalign.sft.prompt_ids``, the function
-training uses, so a model is asked exactly what it was trained to answer.
+Every backend builds prompts with ``selfalign.sft.encode_prompts``, in the
+prompt format training used, so a model is asked exactly what it was trained to answer.
 A backend is a function registered under a name; ``transformers`` runs
 anywhere, ``vllm`` needs GPUs and the vLLM environment (``envs/vllm.yaml``).
 """
@@ -53,7 +53,12 @@ def visible_gpu_count() -> int:
 
 
 def generate(
-    settings: dict, model_path: str, records: list[dict], decoding: dict | None = None
+    settings: dict,
+    model_path: str,
+    records: list[dict],
+    decoding: dict | None = None,
+    *,
+    prompt_format: str = "alpaca",
 ) -> list[str]:
     """Answers from the backend, batch size, dtype and seed of a config's generation block.
 
@@ -77,5 +82,6 @@ def generate(
         sampling,
         batch_size=settings["batch_size"],
         dtype=settings["dtype"],
+        prompt_format=prompt_format,
         **engine,
     )

@@ -7,7 +7,7 @@ from tqdm.auto import tqdm
 from selfalign.embedding import length_sorted_batches
 from selfalign.generation import Sampling, register
 from selfalign.modeling import best_device, load_causal_lm, load_tokenizer
-from selfalign.sft import prompt_ids
+from selfalign.sft import encode_prompts
 
 
 def _left_pad(rows: list[list[int]], pad_id: int):
@@ -27,10 +27,13 @@ def generate(
     *,
     batch_size: int,
     dtype: str,
+    prompt_format: str = "alpaca",
 ) -> list[str]:
     tokenizer = load_tokenizer(model_path)
     model = load_causal_lm(model_path, dtype).to(best_device()).eval()
-    return generate_with(model, tokenizer, records, sampling, batch_size=batch_size)
+    return generate_with(
+        model, tokenizer, records, sampling, batch_size=batch_size, prompt_format=prompt_format
+    )
 
 
 def generate_with(
@@ -40,13 +43,14 @@ def generate_with(
     sampling: Sampling,
     *,
     batch_size: int,
+    prompt_format: str = "alpaca",
     progress: bool = True,
 ) -> list[str]:
     """Answers of a loaded model, in record order."""
     import torch
 
     torch.manual_seed(sampling.seed)
-    prompts = [prompt_ids(tokenizer, r) for r in records]
+    prompts = encode_prompts(tokenizer, records, prompt_format)
     answers: list[str] = [""] * len(records)
     options = {
         "max_new_tokens": sampling.max_new_tokens,

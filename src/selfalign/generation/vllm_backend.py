@@ -5,7 +5,7 @@ from __future__ import annotations
 from selfalign.generation import Sampling, register, visible_gpu_count
 from selfalign.launch import tensor_parallel_size
 from selfalign.modeling import load_tokenizer
-from selfalign.sft import prompt_ids
+from selfalign.sft import encode_prompts
 
 
 @register("vllm")
@@ -17,6 +17,7 @@ def generate(
     batch_size: int,
     dtype: str,
     engine_args: dict | None = None,
+    prompt_format: str = "alpaca",
 ) -> list[str]:
     """``batch_size`` is unused: vLLM schedules its own batches. ``engine_args``
     go to ``vllm.LLM`` as they are (the config's ``vllm`` block)."""
@@ -24,7 +25,7 @@ def generate(
     from vllm.platforms import current_platform
 
     tokenizer = load_tokenizer(model_path)
-    prompts = [{"prompt_token_ids": prompt_ids(tokenizer, r)} for r in records]
+    prompts = [{"prompt_token_ids": p} for p in encode_prompts(tokenizer, records, prompt_format)]
     llm = LLM(
         model=model_path,
         tensor_parallel_size=tensor_parallel_size(visible_gpu_count()),

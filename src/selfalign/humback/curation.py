@@ -65,7 +65,9 @@ class Curation:
     summary: dict[str, int]  # counts of scores 1..5 and unparsed, pairs kept, pairs
 
 
-def curation_replies(pairs: list[dict], settings: dict, generation: dict, model) -> list[str]:
+def curation_replies(
+    pairs: list[dict], settings: dict, generation: dict, model, *, prompt_format: str = "alpaca"
+) -> list[str]:
     """The curator's reply to every pair: ``model``'s (M_{t-1}, as in the paper), or
     the offline proxy's when the ``curate`` settings' scorer is ``proxy``.
 
@@ -81,7 +83,7 @@ def curation_replies(pairs: list[dict], settings: dict, generation: dict, model)
         {"instruction": curation_prompt(p["instruction"], p["response"]), "system": SEED_TAG}
         for p in pairs
     ]
-    return generate(generation, model, prompts, settings)
+    return generate(generation, model, prompts, settings, prompt_format=prompt_format)
 
 
 def scored_pairs(pairs: list[dict], replies: list[str]) -> list[dict]:
