@@ -90,9 +90,10 @@ def main() -> None:
         examples = training_examples(tokenizer, records, args.max_length, "alpaca")
         lengths = sorted(len(e["input_ids"]) for e in examples)
         real = sum(lengths)
+        median, p90 = lengths[len(lengths) // 2], lengths[int(0.9 * len(lengths))]
         print(
-            f"{len(examples)} examples, {real:,} tokens; length median {lengths[len(lengths) // 2]},"
-            f" 90th percentile {lengths[int(0.9 * len(lengths))]}, max {lengths[-1]}"
+            f"{len(examples)} examples, {real:,} tokens; length median {median},"
+            f" 90th percentile {p90}, max {lengths[-1]}"
         )
         rows = max(1, round(args.batch_size * real / len(lengths) / args.max_length))
         print("| mode | batch | steps | tokens computed | real share | s | real tokens/s | loss |")

@@ -119,7 +119,10 @@ def test_lora_round_merges_into_a_plain_model(tiny_model_dir, demo_records, tmp_
     with torch.no_grad():
         expected = with_adapter(input_ids=ids).logits
         torch.testing.assert_close(load_causal_lm(merged)(input_ids=ids).logits, expected)
-    assert load_body(merged).config.hidden_size == load_body(tiny_model_dir).config.hidden_size
+        # an adapter folder loads as its merged model, for generation and embedding
+        torch.testing.assert_close(load_causal_lm(adapter)(input_ids=ids).logits, expected)
+        hidden = load_body(merged)(input_ids=ids).last_hidden_state
+        torch.testing.assert_close(load_body(adapter)(input_ids=ids).last_hidden_state, hidden)
 
 
 def test_qlora_on_a_cpu_says_what_it_needs(tiny_model_dir, demo_records, tmp_path):

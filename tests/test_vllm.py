@@ -22,6 +22,7 @@ from conftest import REPO
 from selfalign.alpaca_eval import judge_outputs
 from selfalign.generation import Sampling, get_backend
 from selfalign.judging import Comparison, make_judge, parse_scores
+from selfalign.training import finetune
 
 VLLM_ENV = REPO / ".venv-vllm"
 needs_vllm = pytest.mark.skipif(
@@ -82,6 +83,45 @@ def test_greedy_answers_equal_the_transformers_backend(vllm_model, demo_records,
     )
     assert from_vllm["answers"] == expected
     assert len(set(expected)) > 1 and all(expected)
+
+
+@needs_vllm
+def test_a_lora_adapter_alone_answers_as_its_merged_model(vllm_model, demo_records, tmp_path):
+    """vLLM serves an adapter folder (``peft.merge: false``) on its base model; the
+    transformers backend merges it in memory; both answer alike, and not as the base."""
+    adapter = tmp_path / "adapter"
+    training = {"num_train_epochs": 2, "learning_rate": 5e-2, "per_device_train_batch_size": 8}
+    peft = {"r": 4, "lora_alpha": 16, "lora_dropout": 0.0, "target_modules": "all-linear"}
+    finetune(
+        str(vllm_model),
+        demo_records[:32],
+        adapter,
+        max_length=128,
+        seed=0,
+        training=training | {"peft": peft | {"merge": False}},
+    )
+    records = demo_records[40:56]
+    (tmp_path / "records.json").write_text(json.dumps(records))
+    (tmp_path / "engine.json").write_text(json.dumps(CPU_ENGINE))
+    result = subprocess.run(
+        [
+            VLLM_ENV / "bin" / "python",
+            REPO / "tests" / "vllm_generate.py",
+            *(adapter, tmp_path / "records.json", "12"),
+            *(tmp_path / "engine.json", tmp_path / "answers.json"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    from_vllm = json.loads((tmp_path / "answers.json").read_text())["answers"]
+    transformers = get_backend("transformers")
+    options = {"batch_size": 8, "dtype": "float32"}
+    expected = transformers(str(adapter), records, Sampling(max_new_tokens=12), **options)
+    base = transformers(str(vllm_model), records, Sampling(max_new_tokens=12), **options)
+    assert from_vllm == expected
+    assert expected != base
 
 
 class VllmServer:

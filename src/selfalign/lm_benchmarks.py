@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 
 from selfalign.files import atomic_output
+from selfalign.modeling import adapter_base
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,14 @@ def task_manager(tasks: list[str], include_path: str | os.PathLike):
     return manager
 
 
+def model_args(model_path, dtype: str) -> dict:
+    """lm-eval's HF model arguments; a LoRA adapter folder goes on its base model."""
+    base = adapter_base(model_path)
+    if base is None:
+        return {"pretrained": str(model_path), "dtype": dtype}
+    return {"pretrained": base, "peft": str(model_path), "dtype": dtype}
+
+
 def run_benchmarks(
     model_path: str | os.PathLike,
     tasks: list[str],
@@ -68,7 +77,7 @@ def run_benchmarks(
     manager = task_manager(tasks, include_path)
     results = lm_eval.simple_evaluate(
         model="hf",
-        model_args={"pretrained": str(model_path), "dtype": dtype},
+        model_args=model_args(model_path, dtype),
         tasks=list(tasks),
         num_fewshot=num_fewshot,
         batch_size=batch_size,

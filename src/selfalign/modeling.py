@@ -1,6 +1,13 @@
-"""Load a causal LM and its tokenizer from a hub id or a local folder."""
+"""Load a causal LM and its tokenizer from a hub id or a local folder.
+
+A folder may also hold a LoRA adapter alone (``training.peft.merge: false``):
+its base model is loaded and the adapter merged into it in memory.
+"""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 DTYPES = ("auto", "float32", "bfloat16", "float16")
 
@@ -33,6 +40,12 @@ def best_device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
+def adapter_base(name_or_path) -> str | None:
+    """The base model of a LoRA adapter folder; None for anything else."""
+    config = Path(name_or_path) / "adapter_config.json"
+    return json.loads(config.read_text())["base_model_name_or_path"] if config.is_file() else None
+
+
 def load_causal_lm(
     name_or_path: str, dtype: str = "float32", *, load_in_4bit: bool = False, **config_overrides
 ):
@@ -42,6 +55,12 @@ def load_causal_lm(
     """
     from transformers import AutoModelForCausalLM
 
+    base = adapter_base(name_or_path)
+    if base is not None:
+        from peft import PeftModel
+
+        model = load_causal_lm(base, dtype, **config_overrides)
+        return PeftModel.from_pretrained(model, str(name_or_path)).merge_and_unload()
     options = {}
     if load_in_4bit:
         options["quantization_config"] = four_bit_config(dtype)
@@ -73,4 +92,6 @@ def load_body(name_or_path: str, dtype: str = "float32"):
     """The transformer body alone (no LM head): what embedding needs."""
     from transformers import AutoModel
 
+    if adapter_base(name_or_path) is not None:
+        return load_causal_lm(name_or_path, dtype).base_model
     return AutoModel.from_pretrained(name_or_path, dtype=torch_dtype(dtype))

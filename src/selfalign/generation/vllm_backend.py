@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from selfalign.generation import Sampling, register, visible_gpu_count
 from selfalign.launch import tensor_parallel_size
-from selfalign.modeling import load_tokenizer
+from selfalign.modeling import adapter_base, load_tokenizer
 from selfalign.sft import encode_prompts
 
 
@@ -22,12 +25,17 @@ def generate(
     """``batch_size`` is unused: vLLM schedules its own batches. ``engine_args``
     go to ``vllm.LLM`` as they are (the config's ``vllm`` block)."""
     from vllm import LLM, SamplingParams
+    from vllm.lora.request import LoRARequest
     from vllm.platforms import current_platform
 
     tokenizer = load_tokenizer(model_path)
     prompts = [{"prompt_token_ids": p} for p in encode_prompts(tokenizer, records, prompt_format)]
+    base, adapter = adapter_base(model_path), {}
+    if base is not None:  # a LoRA adapter alone: vLLM serves it on its base model
+        engine_args = {**lora_engine_args(model_path), **(engine_args or {})}
+        adapter["lora_request"] = LoRARequest("adapter", 1, str(Path(model_path).resolve()))
     llm = LLM(
-        model=model_path,
+        model=base or model_path,
         tensor_parallel_size=tensor_parallel_size(visible_gpu_count()),
         dtype=dtype,
         seed=sampling.seed,
@@ -45,7 +53,14 @@ def generate(
         seed=None if current_platform.is_cpu() else sampling.seed,
         detokenize=False,  # decoded below as the transformers backend decodes
     )
-    outputs = llm.generate(prompts, params)
+    outputs = llm.generate(prompts, params, **adapter)
     return [
         tokenizer.decode(o.outputs[0].token_ids, skip_special_tokens=True).strip() for o in outputs
     ]
+
+
+def lora_engine_args(adapter: str) -> dict:
+    """LoRA on in the engine, its rank limit the adapter's rank rounded up to one vLLM
+    takes (a power of two, 8 at least)."""
+    rank = json.loads((Path(adapter) / "adapter_config.json").read_text())["r"]
+    return {"enable_lora": True, "max_lora_rank": max(8, 1 << (rank - 1).bit_length())}
