@@ -25,13 +25,14 @@ def generate(
     """``batch_size`` is unused: vLLM schedules its own batches. ``engine_args``
     go to ``vllm.LLM`` as they are (the config's ``vllm`` block)."""
     from vllm import LLM, SamplingParams
-    from vllm.lora.request import LoRARequest
     from vllm.platforms import current_platform
 
     tokenizer = load_tokenizer(model_path)
     prompts = [{"prompt_token_ids": p} for p in encode_prompts(tokenizer, records, prompt_format)]
     base, adapter = adapter_base(model_path), {}
     if base is not None:  # a LoRA adapter alone: vLLM serves it on its base model
+        from vllm.lora.request import LoRARequest
+
         engine_args = {**lora_engine_args(model_path), **(engine_args or {})}
         adapter["lora_request"] = LoRARequest("adapter", 1, str(Path(model_path).resolve()))
     llm = LLM(
