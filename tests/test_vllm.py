@@ -58,16 +58,15 @@ def vllm_model(tmp_path_factory, demo_records):
     return path
 
 
-@needs_vllm
-def test_greedy_answers_equal_the_transformers_backend(vllm_model, demo_records, tmp_path):
-    records = demo_records[:48]
+def answers_in_the_vllm_environment(model, records, max_new_tokens, tmp_path) -> dict:
+    """The vllm backend's greedy answers, run by tests/vllm_generate.py in .venv-vllm."""
     (tmp_path / "records.json").write_text(json.dumps(records))
     (tmp_path / "engine.json").write_text(json.dumps(CPU_ENGINE))
     result = subprocess.run(
         [
             VLLM_ENV / "bin" / "python",
             REPO / "tests" / "vllm_generate.py",
-            *(vllm_model, tmp_path / "records.json", "24"),
+            *(model, tmp_path / "records.json", str(max_new_tokens)),
             *(tmp_path / "engine.json", tmp_path / "answers.json"),
         ],
         capture_output=True,
@@ -75,7 +74,13 @@ def test_greedy_answers_equal_the_transformers_backend(vllm_model, demo_records,
         timeout=600,
     )
     assert result.returncode == 0, result.stderr[-4000:]
-    from_vllm = json.loads((tmp_path / "answers.json").read_text())
+    return json.loads((tmp_path / "answers.json").read_text())
+
+
+@needs_vllm
+def test_greedy_answers_equal_the_transformers_backend(vllm_model, demo_records, tmp_path):
+    records = demo_records[:48]
+    from_vllm = answers_in_the_vllm_environment(vllm_model, records, 24, tmp_path)
     assert Path(from_vllm["python"]).parent == VLLM_ENV / "bin"
 
     expected = get_backend("transformers")(
@@ -101,21 +106,7 @@ def test_a_lora_adapter_alone_answers_as_its_merged_model(vllm_model, demo_recor
         training=training | {"peft": peft | {"merge": False}},
     )
     records = demo_records[40:56]
-    (tmp_path / "records.json").write_text(json.dumps(records))
-    (tmp_path / "engine.json").write_text(json.dumps(CPU_ENGINE))
-    result = subprocess.run(
-        [
-            VLLM_ENV / "bin" / "python",
-            REPO / "tests" / "vllm_generate.py",
-            *(adapter, tmp_path / "records.json", "12"),
-            *(tmp_path / "engine.json", tmp_path / "answers.json"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stderr[-4000:]
-    from_vllm = json.loads((tmp_path / "answers.json").read_text())["answers"]
+    from_vllm = answers_in_the_vllm_environment(adapter, records, 12, tmp_path)["answers"]
     transformers = get_backend("transformers")
     options = {"batch_size": 8, "dtype": "float32"}
     expected = transformers(str(adapter), records, Sampling(max_new_tokens=12), **options)
