@@ -52,6 +52,7 @@ TINY_CONFIG = {
         "judge": {"backend": "reference"},
         "opponents": {"rd0": {"round": 0}, "random": {"run": "rand"}},
         "diversity": {"model": "tiny"},
+        "exact_match": {"replicates": {"k-center": ["kc"], "random": ["rand"]}},
     },
 }
 

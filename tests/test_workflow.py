@@ -100,7 +100,27 @@ def test_every_round_is_answered_judged_and_measured(completed_run):
     assert same[7:10] == ["0", "6", "0"]
     table = (results / "kc/models.tsv").read_text().splitlines()
     assert [line.split("\t")[0] for line in table] == ["model", "rd_0", "rd_1", "rd_2"]
+    assert table[0].split("\t")[-1] == "exact match qs"
     for png in ("report/judge.png", "report/vendi.png", "report/models.png"):
+        assert (results / png).stat().st_size > 10_000
+
+
+def test_every_round_is_scored_per_task_family(completed_run):
+    results = completed_run / "results"
+    questions = [json.loads(line) for line in (results / "testsets/qs.jsonl").open()]
+    families = list(dict.fromkeys(q["category"] for q in questions))
+    for run in RUNS:
+        table = pd.read_csv(results / run / "accuracy/qs.tsv", sep="\t")
+        assert table["model"].tolist() == [
+            f"rd_{r}" for r in range(N_ROUND + 1) for _ in range(len(families) + 1)
+        ]
+        assert table["family"].tolist() == [*families, "all"] * (N_ROUND + 1)
+        per_model = table[table.family != "all"].groupby("model")["n"].sum()
+        assert set(per_model) == {len(questions)}
+        assert table["accuracy"].between(0, 1).all()
+    summary = (results / "report/accuracy_qs_replicates.md").read_text()
+    assert "| family | k-center rd_0 | k-center rd_1 | k-center rd_2 | random rd_0 |" in summary
+    for png in ("report/accuracy_qs.png", "report/accuracy_qs_replicates.png"):
         assert (results / png).stat().st_size > 10_000
 
 

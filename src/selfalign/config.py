@@ -235,6 +235,23 @@ def check_evaluation(config: dict) -> None:
                 "evaluation.alpaca_eval.reference: a judge compares with reference outputs; "
                 "name a file of them (e.g. AlpacaEval's text_davinci_003 outputs)"
             )
+    check_exact_match(config)
     model = evaluation["diversity"].get("model")
     if model is not None and model not in config["models"]:
         raise ConfigError(f"evaluation.diversity.model: {model!r} is not defined under 'models'")
+
+
+def check_exact_match(config: dict) -> None:
+    """Scored test sets exist; replicate groups name runs with the same number of rounds."""
+    spec = config["evaluation"].get("exact_match")
+    if spec is None:
+        return
+    for testset in spec.get("testsets", []):
+        if testset not in config["evaluation"]["testsets"]:
+            raise ConfigError(f"evaluation.exact_match.testsets: {testset!r} is not a test set")
+    runs = {**config["runs"], **config.get("humback", {})}
+    for group, names in spec["replicates"].items():
+        key = f"evaluation.exact_match.replicates.{group}"
+        for name in names:
+            if name not in runs:
+                raise ConfigError(f"{key}: {name!r} is not one of the runs")

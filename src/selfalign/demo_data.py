@@ -53,6 +53,11 @@ ANTONYMS = {
     "bright": "dark",
     "full": "empty",
     "hard": "soft",
+    "wet": "dry",
+    "clean": "dirty",
+    "near": "far",
+    "thick": "thin",
+    "high": "low",
 }
 GROUPS = {
     "fruits": ["apple", "banana", "cherry", "mango", "pear", "plum", "kiwi"],
@@ -78,7 +83,7 @@ def _upper_case(rng):
 
 
 def _reverse_word(rng):
-    word = rng.choice(WORDS) + rng.choice(["", "s", "y"])
+    word = rng.choice(WORDS) + rng.choice(["", "s", "y", "er", "ed"])
     return f"Spell the word '{word}' backwards.", "", word[::-1]
 
 
@@ -98,6 +103,8 @@ def _capital(rng):
             "What is the capital of {}?",
             "Name the capital city of {}.",
             "Which city is the capital of {}?",
+            "Tell me the capital of {}.",
+            "What city is the capital of {}?",
         ]
     )
     return ask.format(country), "", f"The capital of {country} is {CAPITALS[country]}."
@@ -105,7 +112,14 @@ def _capital(rng):
 
 def _antonym(rng):
     word = rng.choice(sorted(ANTONYMS))
-    ask = rng.choice(["Give the opposite of the word '{}'.", "What is an antonym of '{}'?"])
+    ask = rng.choice(
+        [
+            "Give the opposite of the word '{}'.",
+            "What is an antonym of '{}'?",
+            "What is the opposite of '{}'?",
+            "Name a word that means the opposite of '{}'.",
+        ]
+    )
     return ask.format(word), "", f"The opposite of '{word}' is '{ANTONYMS[word]}'."
 
 
@@ -121,9 +135,9 @@ def _unit_conversion(rng):
 
 def _list_items(rng):
     group = rng.choice(sorted(GROUPS))
-    n = rng.randint(2, 4)
-    items = rng.sample(GROUPS[group], n)
-    return f"List {n} {group}.", "", "\n".join(f"{i}. {x}" for i, x in enumerate(items, 1))
+    n = rng.randint(2, 5)
+    ask = rng.choice(["List {} {}.", "Name {} {}.", "Give me {} {}."]).format(n, group)
+    return ask, "", "\n".join(f"{i}. {x}" for i, x in enumerate(GROUPS[group][:n], 1))
 
 
 FAMILIES = {  # name: (weight, generator)
@@ -167,13 +181,19 @@ def generate_demo_records(n_records: int, seed: int) -> list[dict]:
     return records
 
 
-def generate_demo_test_set(n_records: int, seed: int, exclude: list[dict]) -> list[dict]:
-    """Held-out demo questions (none in ``exclude``) with reference answers."""
+def generate_demo_test_set(
+    n_records: int | None, seed: int, exclude: list[dict], per_family: int | None = None
+) -> list[dict]:
+    """Held-out demo questions (none in ``exclude``) with reference answers and their
+    ``category``: ``n_records`` drawn as the pool is, or ``per_family`` of every family."""
     taken = {(r["instruction"], r["input"]) for r in exclude}
-    candidates = generate_demo_records(n_records + len(taken), seed)
-    fresh = [r for r in candidates if (r["instruction"], r["input"]) not in taken][:n_records]
-    if len(fresh) < n_records:
-        raise ValueError(f"only {len(fresh)} demo questions are not in the pool")
+    if per_family:
+        fresh = [q for family in FAMILIES for q in _held_out(family, per_family, seed, taken)]
+    else:
+        candidates = generate_demo_records(n_records + len(taken), seed)
+        fresh = [r for r in candidates if (r["instruction"], r["input"]) not in taken][:n_records]
+        if len(fresh) < n_records:
+            raise ValueError(f"only {len(fresh)} demo questions are not in the pool")
     return [
         {
             "id": f"test-{i:04d}",
@@ -184,3 +204,18 @@ def generate_demo_test_set(n_records: int, seed: int, exclude: list[dict]) -> li
         }
         for i, r in enumerate(fresh)
     ]
+
+
+def _held_out(family: str, n: int, seed: int, taken: set) -> list[dict]:
+    """``n`` distinct questions of one family that are not in ``taken``."""
+    rng, found, seen = random.Random(f"{seed}-{family}"), [], set(taken)
+    for _ in range(n * 200):
+        instruction, input_, output = FAMILIES[family][1](rng)
+        if (instruction, input_) not in seen:
+            seen.add((instruction, input_))
+            found.append({"instruction": instruction, "input": input_, "output": output})
+            if len(found) == n:
+                return [r | {"category": family} for r in found]
+    raise ValueError(
+        f"only {len(found)} {family} questions are not in the pool; ask for fewer per family"
+    )

@@ -1,4 +1,4 @@
-"""One table per run across its models: pairwise judgments, AlpacaEval, lm-eval.
+"""One table per run across its models: pairwise judgments, exact match, AlpacaEval, lm-eval.
 
 Rows are the run's models in training order (base, rd_0 .. rd_N or M0 .. Mn);
 a cell is empty where a model was not measured that way (rd_0 against itself).
@@ -18,6 +18,17 @@ def judge_columns(summary: pd.DataFrame) -> pd.DataFrame:
         part = part.set_index("model")
         columns[f"RS {testset} vs {opponent}"] = part["RS"]
         columns[f"Win {testset} vs {opponent}"] = part["win"] / part["n"]
+    return pd.DataFrame(columns)
+
+
+def exact_match_columns(tables: dict[str, str | Path]) -> pd.DataFrame:
+    """Exact-match accuracy over all questions, one column per test set."""
+    columns = {}
+    for testset, path in tables.items():
+        table = pd.read_csv(path, sep="\t")
+        columns[f"exact match {testset}"] = table[table["family"] == "all"].set_index("model")[
+            "accuracy"
+        ]
     return pd.DataFrame(columns)
 
 

@@ -77,3 +77,16 @@ def judgments(evaluation: dict, models: dict[str, Family]) -> list[Judgment]:
                     if opponent_answers(evaluation, models, judgment):
                         wanted.append(judgment)
     return wanted
+
+
+def exact_match(evaluation: dict) -> dict | None:
+    """What ``evaluation.exact_match`` scores: its test sets (every generated one unless
+    named) and its groups of replicate runs; None where it is not asked for."""
+    spec = evaluation.get("exact_match")
+    if spec is None:
+        return None
+    generated = [name for name, t in evaluation["testsets"].items() if "generate" in t]
+    return {
+        "testsets": spec.get("testsets", generated),
+        "replicates": spec.get("replicates", {}),
+    }

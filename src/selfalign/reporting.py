@@ -141,3 +141,62 @@ def plot_model_tables(tables: dict[str, pd.DataFrame], path: str) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+
+def plot_accuracy(tables: dict[str, pd.DataFrame], testset: str, path: str) -> None:
+    """A heatmap per run: task families down, the run's models across, accuracy in each cell."""
+    plt = _pyplot()
+    fig, axes = plt.subplots(
+        1,
+        len(tables),
+        figsize=(2 + 0.8 * _widest(tables) * len(tables), 4.8),
+        sharey=True,
+        squeeze=False,
+        layout="constrained",
+    )
+    for ax, (run, table) in zip(axes[0], tables.items(), strict=True):
+        grid = table.pivot(index="family", columns="model", values="accuracy")
+        grid = grid.loc[list(dict.fromkeys(table["family"])), list(dict.fromkeys(table["model"]))]
+        image = ax.imshow(grid.to_numpy(), vmin=0, vmax=1, cmap="viridis", aspect="auto")
+        for (row, col), value in pd.DataFrame(grid.to_numpy()).stack().items():
+            colour = "black" if value > 0.6 else "white"
+            ax.text(col, row, f"{value:.2f}", ha="center", va="center", fontsize=7, color=colour)
+        ax.set_xticks(range(grid.shape[1]), grid.columns)
+        ax.set_yticks(range(grid.shape[0]), grid.index)
+        ax.set_title(run)
+    fig.colorbar(image, ax=axes[0].tolist(), shrink=0.8, label="exact-match accuracy")
+    axes[0][0].set_ylabel("task family")
+    fig.suptitle(f"{testset}: exact-match accuracy per task family")
+    fig.savefig(path, dpi=120, bbox_inches="tight")
+    plt.close(fig)
+
+
+def _widest(tables: dict[str, pd.DataFrame]) -> int:
+    return max(table["model"].nunique() for table in tables.values()) + 1
+
+
+def plot_replicates(summary: pd.DataFrame, testset: str, path: str) -> None:
+    """A panel per task family: each group's mean accuracy by round, its runs' range as a band."""
+    plt = _pyplot()
+    families = list(dict.fromkeys(summary["family"]))
+    columns = min(len(families), 5)
+    rows = -(-len(families) // columns)
+    fig, axes = plt.subplots(
+        rows, columns, figsize=(3 * columns, 2.6 * rows), sharey=True, squeeze=False
+    )
+    for ax, family in zip(axes.flat, families, strict=False):
+        for group, line in summary[summary["family"] == family].groupby("group", sort=False):
+            x = range(len(line))
+            ax.plot(x, line["mean"], marker="o", ms=3, label=f"{group} (n={line['runs'].max()})")
+            ax.fill_between(x, line["min"], line["max"], alpha=0.2)
+            ax.set_xticks(list(x), line["model"], fontsize="x-small")
+        ax.set_title(family, fontsize="medium")
+        ax.set_ylim(-0.05, 1.05)
+        ax.grid(alpha=0.3)
+    for ax in axes.flat[len(families) :]:
+        ax.axis("off")
+    axes[0][0].legend(fontsize="x-small")
+    fig.suptitle(f"{testset}: exact-match accuracy, mean and range over replicate runs")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

@@ -159,6 +159,25 @@ JUDGMENTS = plan.judgments(EVALUATION, FAMILIES) if EVALUATION else []
 
 
 EVALUATED_MODEL = r"rd_\d+|M\d+|base"  # the {model} of evaluation rules
+EXACT_MATCH = plan.exact_match(EVALUATION) if EVALUATION else None
+
+
+def replicate_runs():
+    """Every run in a group of replicates, each once, in the config's order."""
+    return list(dict.fromkeys(run for runs in EXACT_MATCH["replicates"].values() for run in runs))
+
+
+def accuracy_targets():
+    """Exact-match tables, plots and the replicates' summary, for every scored test set."""
+    if not EXACT_MATCH:
+        return []
+    targets = []
+    for testset in EXACT_MATCH["testsets"]:
+        targets += [f"results/{run}/accuracy/{testset}.tsv" for run in FAMILIES]
+        targets.append(f"results/report/accuracy_{testset}.png")
+        if EXACT_MATCH["replicates"]:
+            targets.append(f"results/report/accuracy_{testset}_replicates.md")
+    return targets
 
 
 def run_base_model(run):
@@ -231,6 +250,8 @@ def model_table_inputs(wildcards):
     run, inputs = wildcards.run, {}
     if any(j.run == run for j in JUDGMENTS):
         inputs["judge"] = f"results/{run}/judge/summary.tsv"
+    if EXACT_MATCH:
+        inputs["exact_match"] = [f"results/{run}/accuracy/{t}.tsv" for t in EXACT_MATCH["testsets"]]
     if "judge" in EVALUATION.get("alpaca_eval", {}):
         inputs["alpaca_eval"] = alpaca_eval_files(run, "leaderboard.tsv")
     if "lm_eval" in EVALUATION:
@@ -246,6 +267,7 @@ def evaluation_targets():
     if "alpaca_eval" in EVALUATION:  # outputs alone: no score for the table, but wanted
         targets += [f for run in FAMILIES for f in alpaca_eval_files(run, "outputs.json")]
     targets += ["results/report/vendi.png"] if RUNS else []
+    targets += accuracy_targets()
     return targets + (["results/report/judge.png"] if JUDGMENTS else []) + [
         "results/report/models.png"
     ]

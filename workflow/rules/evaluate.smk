@@ -239,6 +239,7 @@ rule model_table:
         ),
     params:
         models=lambda w: evaluated_models(w.run),
+        exact_match=lambda w: EXACT_MATCH["testsets"] if EXACT_MATCH else [],
     log:
         "results/{run}/logs/model_table.log",
     benchmark:
@@ -249,3 +250,78 @@ rule model_table:
         "selfalign/train"
     script:
         "../scripts/model_table.py"
+
+
+rule accuracy:
+    localrule: True
+    input:
+        lambda w: [plan.answers_path(w.run, w.testset, m) for m in FAMILIES[w.run].names()],
+    output:
+        report(
+            "results/{run}/accuracy/{testset}.tsv",
+            caption="../report/accuracy.rst",
+            category="Accuracy",
+        ),
+    params:
+        models=lambda w: FAMILIES[w.run].names(),
+    log:
+        "results/{run}/logs/accuracy/{testset}.log",
+    benchmark:
+        "results/{run}/benchmarks/accuracy/{testset}.tsv",
+    conda:
+        "../../envs/train.yaml"
+    envmodules:
+        "selfalign/train"
+    script:
+        "../scripts/accuracy.py"
+
+
+rule plot_accuracy:
+    localrule: True
+    input:
+        expand("results/{run}/accuracy/{{testset}}.tsv", run=FAMILIES),
+    output:
+        report(
+            "results/report/accuracy_{testset}.png",
+            caption="../report/accuracy.rst",
+            category="Accuracy",
+        ),
+    params:
+        runs=list(FAMILIES),
+    log:
+        "results/logs/plot_accuracy/{testset}.log",
+    benchmark:
+        "results/benchmarks/plot_accuracy/{testset}.tsv",
+    conda:
+        "../../envs/train.yaml"
+    envmodules:
+        "selfalign/train"
+    script:
+        "../scripts/plot_accuracy.py"
+
+
+rule replicate_accuracy:
+    localrule: True
+    input:
+        lambda w: [f"results/{run}/accuracy/{w.testset}.tsv" for run in replicate_runs()],
+    output:
+        table="results/report/accuracy_{testset}_replicates.tsv",
+        markdown="results/report/accuracy_{testset}_replicates.md",
+        plot=report(
+            "results/report/accuracy_{testset}_replicates.png",
+            caption="../report/accuracy_replicates.rst",
+            category="Accuracy",
+        ),
+    params:
+        runs=replicate_runs(),
+        replicates=lambda w: EXACT_MATCH["replicates"],
+    log:
+        "results/logs/replicate_accuracy/{testset}.log",
+    benchmark:
+        "results/benchmarks/replicate_accuracy/{testset}.tsv",
+    conda:
+        "../../envs/train.yaml"
+    envmodules:
+        "selfalign/train"
+    script:
+        "../scripts/replicate_accuracy.py"

@@ -8,6 +8,9 @@ from selfalign.pools import read_records
 log_to(snakemake.log[0])
 spec = snakemake.params.spec
 questions = generate_demo_test_set(
-    spec["n_records"], spec["seed"], read_records(snakemake.input[0])
+    spec.get("n_records"),
+    spec["seed"],
+    read_records(snakemake.input[0]),
+    per_family=spec.get("per_family"),
 )
 write_jsonl(questions, snakemake.output[0])

@@ -1,16 +1,25 @@
-"""A run's table across its models: judge RS and Win rate, AlpacaEval, lm-eval."""
+"""A run's table across its models: judge RS and Win rate, exact match, AlpacaEval, lm-eval."""
 
 import pandas as pd
 
 from selfalign.files import atomic_output
 from selfalign.logs import log_to
-from selfalign.model_table import alpaca_eval_column, judge_columns, lm_eval_columns, model_table
+from selfalign.model_table import (
+    alpaca_eval_column,
+    exact_match_columns,
+    judge_columns,
+    lm_eval_columns,
+    model_table,
+)
 
 log_to(snakemake.log[0])
 models = snakemake.params.models
 parts = []
 if hasattr(snakemake.input, "judge"):
     parts.append(judge_columns(pd.read_csv(snakemake.input.judge, sep="\t")))
+if hasattr(snakemake.input, "exact_match"):
+    scored = dict(zip(snakemake.params.exact_match, snakemake.input.exact_match, strict=True))
+    parts.append(exact_match_columns(scored))
 if hasattr(snakemake.input, "alpaca_eval"):  # leaderboards, where a judge scored the outputs
     leaderboards = dict(zip(models, snakemake.input.alpaca_eval, strict=True))
     parts.append(alpaca_eval_column(leaderboards))
