@@ -164,6 +164,8 @@ EXACT_MATCH = plan.exact_match(EVALUATION) if EVALUATION else None
 
 def replicate_runs():
     """Every run in a group of replicates, each once, in the config's order."""
+    if not EXACT_MATCH:
+        return []
     return list(dict.fromkeys(run for runs in EXACT_MATCH["replicates"].values() for run in runs))
 
 
