@@ -229,6 +229,8 @@ def test_forcerun_one_selection_reruns_it_and_what_depends_on_it(completed_run):
         "plot_vendi",
         "plot_judgments",
         "plot_models",
+        "plot_accuracy",
+        "replicate_accuracy",
         "all",
     }
 
@@ -405,7 +407,11 @@ def test_a_lora_run_and_a_chat_template_run_share_a_config(tmp_path):
             "prompt_format": "chat_template",
         },
     }
-    config["evaluation"] |= {"opponents": {"rd0": {"round": 0}}, "diversity": {"model": "tiny"}}
+    config["evaluation"] |= {
+        "opponents": {"rd0": {"round": 0}},
+        "diversity": {"model": "tiny"},
+        "exact_match": {},
+    }
     write_config(tmp_path, config)
     run_snakemake(tmp_path)
     results = tmp_path / "results"
