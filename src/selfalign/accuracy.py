@@ -3,7 +3,7 @@
 Answers and references are compared after SQuAD v1.1's normalisation (lower
 case, punctuation and the articles a/an/the dropped, whitespace collapsed), so
 "The capital of Peru is Lima." matches "the capital of peru is lima". Records
-without a ``category`` count in one family, ``all``.
+without a ``category`` count only in the total, ``all``.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def exact_match(answer: str, reference: str) -> bool:
 
 
 def family_accuracy(answers: Iterable[dict], source: str = "answers") -> pd.DataFrame:
-    """Per family and over ``all`` records: n, correct, accuracy.
+    """Per family, then over ``all`` records: n, correct, accuracy.
 
     ``source`` names the answers in the error raised for a record without a
     reference (a test set without references has no exact-match score).
@@ -44,26 +44,24 @@ def family_accuracy(answers: Iterable[dict], source: str = "answers") -> pd.Data
                 "give the test set 'reference' fields or leave it out of exact-match scoring"
             )
         correct = exact_match(record["answer"], record["reference"])
-        rows.append({"family": record.get("category") or ALL, "correct": int(correct)})
+        rows.append({"family": record.get("category"), "correct": int(correct)})
     if not rows:
         raise ValueError(f"{source}: no answers to score")
     frame = pd.DataFrame(rows)
     table = frame.groupby("family", sort=False)["correct"].agg(n="size", correct="sum")
-    if ALL not in table.index:
-        table.loc[ALL] = [len(frame), frame["correct"].sum()]
+    table.loc[ALL] = [len(frame), frame["correct"].sum()]
     table["accuracy"] = table["correct"] / table["n"]
-    return table.reset_index()
+    return table.rename_axis("family").reset_index()
 
 
 def accuracy_table(
     answers_by_model: dict[str, Iterable[dict]], sources: dict[str, str]
 ) -> pd.DataFrame:
     """One row per (model, family): a run's models in order, ``all`` last per model."""
-    parts = []
-    for model, answers in answers_by_model.items():
-        part = family_accuracy(answers, sources.get(model, model))
-        part.insert(0, "model", model)
-        parts.append(pd.concat([part[part.family != ALL], part[part.family == ALL]]))
+    parts = [
+        family_accuracy(answers, sources.get(model, model)).assign(model=model)
+        for model, answers in answers_by_model.items()
+    ]
     return pd.concat(parts, ignore_index=True)[COLUMNS]
 
 

@@ -242,7 +242,7 @@ def check_evaluation(config: dict) -> None:
 
 
 def check_exact_match(config: dict) -> None:
-    """Scored test sets exist; replicate groups name runs with the same number of rounds."""
+    """Scored test sets are test sets; replicate groups name runs."""
     spec = config["evaluation"].get("exact_match")
     if spec is None:
         return

@@ -158,27 +158,31 @@ def generate_demo_records(n_records: int, seed: int) -> list[dict]:
     rng = random.Random(seed)
     names = list(FAMILIES)
     weights = [FAMILIES[name][0] for name in names]
-    records, seen = [], set()
-    for _ in range(n_records * 50):
-        if len(records) == n_records:
-            break
+
+    def draw():
         family = rng.choices(names, weights)[0]
-        instruction, input_, output = FAMILIES[family][1](rng)
-        if (instruction, input_) in seen:
-            continue
-        seen.add((instruction, input_))
-        records.append(
-            {
-                "id": f"demo-{len(records):05d}",
-                "instruction": instruction,
-                "input": input_,
-                "output": output,
-                "category": family,
-            }
-        )
-    else:
+        return family, *FAMILIES[family][1](rng)
+
+    records = _distinct(draw, n_records, set())
+    if len(records) < n_records:
         raise ValueError(f"could not generate {n_records} distinct demo records")
-    return records
+    return [{"id": f"demo-{i:05d}", **r} for i, r in enumerate(records)]
+
+
+def _distinct(draw, n: int, taken: set) -> list[dict]:
+    """Up to ``n`` records from ``draw()`` (family, instruction, input, output) whose
+    instruction and input are neither in ``taken`` nor drawn before."""
+    found, seen = [], set(taken)
+    for _ in range(n * 200):
+        if len(found) == n:
+            break
+        family, instruction, input_, output = draw()
+        if (instruction, input_) not in seen:
+            seen.add((instruction, input_))
+            found.append(
+                {"instruction": instruction, "input": input_, "output": output, "category": family}
+            )
+    return found
 
 
 def generate_demo_test_set(
@@ -208,14 +212,10 @@ def generate_demo_test_set(
 
 def _held_out(family: str, n: int, seed: int, taken: set) -> list[dict]:
     """``n`` distinct questions of one family that are not in ``taken``."""
-    rng, found, seen = random.Random(f"{seed}-{family}"), [], set(taken)
-    for _ in range(n * 200):
-        instruction, input_, output = FAMILIES[family][1](rng)
-        if (instruction, input_) not in seen:
-            seen.add((instruction, input_))
-            found.append({"instruction": instruction, "input": input_, "output": output})
-            if len(found) == n:
-                return [r | {"category": family} for r in found]
-    raise ValueError(
-        f"only {len(found)} {family} questions are not in the pool; ask for fewer per family"
-    )
+    rng = random.Random(f"{seed}-{family}")
+    found = _distinct(lambda: (family, *FAMILIES[family][1](rng)), n, taken)
+    if len(found) < n:
+        raise ValueError(
+            f"only {len(found)} {family} questions are not in the pool; ask for fewer per family"
+        )
+    return found

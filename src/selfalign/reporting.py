@@ -149,7 +149,10 @@ def plot_accuracy(tables: dict[str, pd.DataFrame], testset: str, path: str) -> N
     fig, axes = plt.subplots(
         1,
         len(tables),
-        figsize=(2 + 0.8 * _widest(tables) * len(tables), 4.8),
+        figsize=(
+            2 + 0.8 * (1 + max(t["model"].nunique() for t in tables.values())) * len(tables),
+            4.8,
+        ),
         sharey=True,
         squeeze=False,
         layout="constrained",
@@ -169,10 +172,6 @@ def plot_accuracy(tables: dict[str, pd.DataFrame], testset: str, path: str) -> N
     fig.suptitle(f"{testset}: exact-match accuracy per task family")
     fig.savefig(path, dpi=120, bbox_inches="tight")
     plt.close(fig)
-
-
-def _widest(tables: dict[str, pd.DataFrame]) -> int:
-    return max(table["model"].nunique() for table in tables.values()) + 1
 
 
 def plot_replicates(summary: pd.DataFrame, testset: str, path: str) -> None:
