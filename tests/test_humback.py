@@ -13,12 +13,14 @@ from selfalign.humback import (
     forward_record,
 )
 from selfalign.humback.curation import (
+    agreement,
     curate,
     curated,
     curation_prompt,
     parse_curation_score,
     proxy_curation_reply,
     scored_pairs,
+    with_model_scores,
 )
 from selfalign.humback.dedup import MinHashSettings
 from selfalign.humback.demo import generate_web_text
@@ -270,6 +272,20 @@ def test_proxy_curator_rejects_the_junk_the_rubric_names():
     assert all(scores[t] == 1 for t in scores if t.count("|") >= 5 or "Buy now" in t)
     assert any(s == 5 for s in scores.values())
     assert parse_curation_score(proxy_curation_reply("", "A clean page.")) == 2
+
+
+def test_curation_counts_how_often_the_model_gives_the_proxys_score():
+    proxy = [proxy_curation_reply("Explain.", text) for text in ("a | b | c | d | e | f", "Tides.")]
+    scored = with_model_scores(
+        scored_pairs([{"instruction": "Explain.", "response": ""}] * 2, proxy),
+        ["It is navigation text.\nScore: 1", "Score: 3"],
+    )
+    settings = {"threshold": 5, "min_instruction_chars": 1, "max_instruction_chars": 800}
+    summary = curate([{**p, "id": str(i)} for i, p in enumerate(scored)], settings).summary
+    assert (summary["model_parsed"], summary["model_agrees"]) == (2, 1)
+    unparsed = with_model_scores(scored, ["Score: 1", "I cannot say."])
+    assert agreement(unparsed) == {"model_parsed": 1, "model_agrees": 1}
+    assert agreement(scored_pairs([{"instruction": "x", "response": "y"}], ["Score: 5"])) == {}
 
 
 def test_shards_cover_every_record_once_and_merge_in_order():

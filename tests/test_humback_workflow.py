@@ -7,7 +7,12 @@ import pytest
 from conftest import TINY_CONFIG, run_snakemake, write_config
 from test_workflow import planned_jobs
 
-from selfalign.humback.curation import curate, proxy_curation_reply, scored_pairs
+from selfalign.humback.curation import (
+    curate,
+    proxy_curation_reply,
+    scored_pairs,
+    with_model_scores,
+)
 from selfalign.humback.shards import shard
 from selfalign.jsonl import read_jsonl
 from selfalign.modeling import load_causal_lm
@@ -18,7 +23,7 @@ HUMBACK = {
     "unlabelled": {"generate": {"n_documents": 60}, "min_chars": 150, "size": 24},
     "generation": {"batch_size": 12},
     "augment": {"shards": 2, "max_new_tokens": 8},
-    "curate": {"scorer": "proxy", "threshold": 5, "shards": 3},
+    "curate": {"scorer": "proxy", "agreement": True, "threshold": 5, "shards": 3},
     "n_iterations": 2,
     "max_length": 256,
     "training": {"num_train_epochs": 1, "learning_rate": 3e-3, "per_device_train_batch_size": 8},
@@ -89,9 +94,23 @@ def test_every_stage_leaves_its_file(humback_run):
         kept = read_jsonl(stage / f"curated_{t}.jsonl")
         assert len(scored) == len(augmented)
         assert {k["id"] for k in kept} <= {s["id"] for s in scored if s["score"] == 5}
-        header, row = (stage / f"curation_{t}_scores.tsv").read_text().splitlines()
-        assert header.split("\t") == ["1", "2", "3", "4", "5", "unparsed", "kept", "pairs"]
-        assert row.split("\t")[-2:] == [str(len(kept)), str(len(scored))]
+        table = pd.read_csv(stage / f"curation_{t}_scores.tsv", sep="\t").iloc[0]
+        assert list(table.index) == [
+            *"12345",
+            "unparsed",
+            "kept",
+            "pairs",
+            "model_parsed",
+            "model_agrees",
+        ]
+        assert (table["kept"], table["pairs"]) == (len(kept), len(scored))
+        # M_{t-1} answered the rating prompt for every pair, beside the proxy
+        own = [s["model_score"] for s in scored if s["model_reply"]]
+        assert len(own) == len(scored)
+        assert table["model_parsed"] == sum(o is not None for o in own)
+        assert table["model_agrees"] == sum(
+            s["model_score"] == s["score"] for s in scored if s["model_score"] is not None
+        )
     training = json.loads((stage / "train_M1.json").read_text())
     curated = read_jsonl(stage / "curated_1.jsonl")
     tags = [r["system"] for r in training]
@@ -113,11 +132,10 @@ def test_curation_shards_merge_in_order_with_the_unsharded_histogram(humback_run
         scored = read_jsonl(stage / f"curation_{t}.jsonl")
         assert scored == parts[0] + parts[1] + parts[2]
         assert [s["id"] for s in scored] == [a["id"] for a in augmented]
+        proxy = [proxy_curation_reply(a["instruction"], a["response"]) for a in augmented]
+        assert [s["reply"] for s in scored] == proxy
         unsharded = curate(
-            scored_pairs(
-                augmented,
-                [proxy_curation_reply(a["instruction"], a["response"]) for a in augmented],
-            ),
+            with_model_scores(scored_pairs(augmented, proxy), [s["model_reply"] for s in scored]),
             settings,
         )
         table = pd.read_csv(stage / f"curation_{t}_scores.tsv", sep="\t")
@@ -157,6 +175,11 @@ BAD = {  # the change, the error, the stage output that must not appear
     "threshold outside 1 to 5": (
         {"curate": {"scorer": "proxy", "threshold": 7}},
         "invalid config: humback.hb.curate.threshold: 7 is greater than the maximum of 5",
+        "results",
+    ),
+    "model scores compared with a model curator": (
+        {"curate": {"scorer": "model", "agreement": True}},
+        "humback.hb.curate.agreement: compares the model's scores with the proxy's",
         "results",
     ),
     "MinHash bands out of range": (

@@ -182,6 +182,11 @@ def check_humback(config: dict) -> None:
             raise ConfigError(f"{key}: a DiverseEvol run has the same name; rename one")
         if spec["model"] not in config["models"]:
             raise ConfigError(f"{key}.model: {spec['model']!r} is not defined under 'models'")
+        if spec["curate"]["agreement"] and spec["curate"]["scorer"] != "proxy":
+            raise ConfigError(
+                f"{key}.curate.agreement: compares the model's scores with the proxy's; "
+                "set scorer: proxy, or remove agreement (the model is the curator already)"
+            )
         for part, field in (("seed_data", "oasst"), ("seed_data", "path"), ("unlabelled", "path")):
             path = spec[part].get(field)
             if path is not None and not Path(path).is_file():

@@ -284,9 +284,11 @@ def humback_training_inputs(wildcards):
 
 
 def humback_curation_inputs(wildcards):
-    """The augmented pairs, and M_{t-1} where a model (not the demo's proxy) scores them."""
+    """The augmented pairs, and M_{t-1} where it scores them (as the curator, or
+    beside the demo's proxy)."""
     inputs = {"pairs": f"results/{wildcards.run}/humback/augmented.jsonl"}
-    if HUMBACK[wildcards.run]["curate"]["scorer"] == "model":
+    curate = HUMBACK[wildcards.run]["curate"]
+    if curate["scorer"] == "model" or curate["agreement"]:
         inputs["model"] = f"results/{wildcards.run}/humback/M{int(wildcards.t) - 1}"
     return inputs
 

@@ -1,9 +1,15 @@
-"""Stage 6, one shard: M_{t-1} scores its share of the augmented pairs from 1 to 5."""
+"""Stage 6, one shard: M_{t-1} scores its share of the augmented pairs from 1 to 5
+(or the proxy does, with M_{t-1}'s own scores beside it under ``agreement``)."""
 
 import torch
 
 from selfalign.gpus import claim_gpus
-from selfalign.humback.curation import curation_replies, scored_pairs
+from selfalign.humback.curation import (
+    curation_replies,
+    model_curation_replies,
+    scored_pairs,
+    with_model_scores,
+)
 from selfalign.humback.shards import shard
 from selfalign.jsonl import read_jsonl, write_jsonl
 from selfalign.logs import log_to
@@ -18,14 +24,16 @@ def main():
         int(snakemake.wildcards.shard),
         int(snakemake.wildcards.shards),
     )
-    replies = curation_replies(
-        pairs,
-        snakemake.params.curate,
-        snakemake.params.generation,
-        snakemake.input.get("model"),
-        prompt_format=snakemake.params.prompt_format,
-    )
-    write_jsonl(scored_pairs(pairs, replies), snakemake.output[0])
+    settings, generation = snakemake.params.curate, snakemake.params.generation
+    model, prompt_format = snakemake.input.get("model"), snakemake.params.prompt_format
+    replies = curation_replies(pairs, settings, generation, model, prompt_format=prompt_format)
+    scored = scored_pairs(pairs, replies)
+    if settings["agreement"]:
+        own = model_curation_replies(
+            pairs, settings, generation, model, prompt_format=prompt_format
+        )
+        scored = with_model_scores(scored, own)
+    write_jsonl(scored, snakemake.output[0])
 
 
 # vLLM starts its engine with spawn, which imports this file again in each worker

@@ -62,20 +62,29 @@ class Curation:
 
     scored: list[dict]  # every pair with the curator's reply and its score
     kept: list[dict]  # A_t: id, instruction, response and score of the pairs kept
-    summary: dict[str, int]  # counts of scores 1..5 and unparsed, pairs kept, pairs
+    # counts of scores 1..5 and unparsed, pairs kept, pairs; beside a proxy, how many
+    # pairs the model scored and on how many it gave the proxy's score
+    summary: dict[str, int]
 
 
 def curation_replies(
     pairs: list[dict], settings: dict, generation: dict, model, *, prompt_format: str = "alpaca"
 ) -> list[str]:
     """The curator's reply to every pair: ``model``'s (M_{t-1}, as in the paper), or
-    the offline proxy's when the ``curate`` settings' scorer is ``proxy``.
+    the offline proxy's when the ``curate`` settings' scorer is ``proxy``."""
+    if settings["scorer"] == "proxy":
+        return [proxy_curation_reply(p["instruction"], p["response"]) for p in pairs]
+    return model_curation_replies(pairs, settings, generation, model, prompt_format=prompt_format)
+
+
+def model_curation_replies(
+    pairs: list[dict], settings: dict, generation: dict, model, *, prompt_format: str = "alpaca"
+) -> list[str]:
+    """``model``'s reply to the rating prompt for every pair.
 
     Every prompt opens with the same rubric and ends with its pair, so an engine
     with prefix caching (vLLM) computes the rubric's attention keys once.
     """
-    if settings["scorer"] == "proxy":
-        return [proxy_curation_reply(p["instruction"], p["response"]) for p in pairs]
     from selfalign.generation import generate
 
     # the user turn of the model's own prompt format, with the tag used at inference
@@ -94,6 +103,26 @@ def scored_pairs(pairs: list[dict], replies: list[str]) -> list[dict]:
     ]
 
 
+def with_model_scores(scored: list[dict], replies: list[str]) -> list[dict]:
+    """Each proxy-scored pair with the model's own reply and score beside the proxy's."""
+    return [
+        {**p, "model_reply": r, "model_score": parse_curation_score(r)}
+        for p, r in zip(scored, replies, strict=True)
+    ]
+
+
+def agreement(scored: list[dict]) -> dict[str, int]:
+    """Of the pairs a model scored beside the proxy: how many it scored (its reply
+    has a ``Score:`` line) and how many it gave the proxy's score; empty without."""
+    if not scored or "model_score" not in scored[0]:
+        return {}
+    parsed = [p for p in scored if p["model_score"] is not None]
+    return {
+        "model_parsed": len(parsed),
+        "model_agrees": sum(p["model_score"] == p["score"] for p in parsed),
+    }
+
+
 def curate(scored: list[dict], settings: dict) -> Curation:
     """Keep the scored pairs the ``curate`` settings accept, and count the scores."""
     kept = curated(
@@ -106,7 +135,7 @@ def curate(scored: list[dict], settings: dict) -> Curation:
     return Curation(
         scored=scored,
         kept=[{k: p[k] for k in ("id", "instruction", "response", "score")} for p in kept],
-        summary={**histogram, "kept": len(kept), "pairs": len(scored)},
+        summary={**histogram, "kept": len(kept), "pairs": len(scored), **agreement(scored)},
     )
 
 
