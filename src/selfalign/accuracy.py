@@ -82,6 +82,13 @@ def replicate_summary(
     return summary[["group", "model", "family", "runs", "mean", "std", "min", "max"]]
 
 
+def ordered_pivot(frame: pd.DataFrame, index: str, columns: str, values: str) -> pd.DataFrame:
+    """``frame.pivot`` with rows and columns in the order they first appear in ``frame``
+    (rd_0 ... rd_N, families as generated), not sorted."""
+    table = frame.pivot(index=index, columns=columns, values=values)
+    return table.loc[list(dict.fromkeys(frame[index])), list(dict.fromkeys(frame[columns]))]
+
+
 def replicate_markdown(summary: pd.DataFrame) -> str:
     """The summary as a Markdown table: a row per family, a column per group and model,
     each cell mean ± standard deviation over the group's runs."""
@@ -89,8 +96,7 @@ def replicate_markdown(summary: pd.DataFrame) -> str:
         cell=[f"{m:.2f} ± {s:.2f}" for m, s in zip(summary["mean"], summary["std"], strict=True)],
         column=summary["group"] + " " + summary["model"],
     )
-    table = frame.pivot(index="family", columns="column", values="cell")
-    table = table.loc[list(dict.fromkeys(frame["family"])), list(dict.fromkeys(frame["column"]))]
+    table = ordered_pivot(frame, "family", "column", "cell")
     runs = ", ".join(
         f"{g}: {n}" for g, n in summary.groupby("group", sort=False)["runs"].max().items()
     )

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from selfalign.accuracy import ALL
+
 
 def judge_columns(summary: pd.DataFrame) -> pd.DataFrame:
     """RS and Win rate per test set and opponent, indexed by model."""
@@ -26,9 +28,8 @@ def exact_match_columns(tables: dict[str, str | Path]) -> pd.DataFrame:
     columns = {}
     for testset, path in tables.items():
         table = pd.read_csv(path, sep="\t")
-        columns[f"exact match {testset}"] = table[table["family"] == "all"].set_index("model")[
-            "accuracy"
-        ]
+        total = table[table["family"] == ALL].set_index("model")
+        columns[f"exact match {testset}"] = total["accuracy"]
     return pd.DataFrame(columns)
 
 

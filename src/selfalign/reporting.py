@@ -6,6 +6,8 @@ from collections import Counter
 
 import pandas as pd
 
+from selfalign.accuracy import ordered_pivot
+
 FIXED_COLUMNS = ["round", "labeled", "added", "categories"]
 
 
@@ -158,8 +160,7 @@ def plot_accuracy(tables: dict[str, pd.DataFrame], testset: str, path: str) -> N
         layout="constrained",
     )
     for ax, (run, table) in zip(axes[0], tables.items(), strict=True):
-        grid = table.pivot(index="family", columns="model", values="accuracy")
-        grid = grid.loc[list(dict.fromkeys(table["family"])), list(dict.fromkeys(table["model"]))]
+        grid = ordered_pivot(table, "family", "model", "accuracy")
         image = ax.imshow(grid.to_numpy(), vmin=0, vmax=1, cmap="viridis", aspect="auto")
         for (row, col), value in pd.DataFrame(grid.to_numpy()).stack().items():
             colour = "black" if value > 0.6 else "white"

@@ -4,12 +4,7 @@
 import torch
 
 from selfalign.gpus import claim_gpus
-from selfalign.humback.curation import (
-    curation_replies,
-    model_curation_replies,
-    scored_pairs,
-    with_model_scores,
-)
+from selfalign.humback.curation import score_pairs
 from selfalign.humback.shards import shard
 from selfalign.jsonl import read_jsonl, write_jsonl
 from selfalign.logs import log_to
@@ -24,15 +19,13 @@ def main():
         int(snakemake.wildcards.shard),
         int(snakemake.wildcards.shards),
     )
-    settings, generation = snakemake.params.curate, snakemake.params.generation
-    model, prompt_format = snakemake.input.get("model"), snakemake.params.prompt_format
-    replies = curation_replies(pairs, settings, generation, model, prompt_format=prompt_format)
-    scored = scored_pairs(pairs, replies)
-    if settings["agreement"]:
-        own = model_curation_replies(
-            pairs, settings, generation, model, prompt_format=prompt_format
-        )
-        scored = with_model_scores(scored, own)
+    scored = score_pairs(
+        pairs,
+        snakemake.params.curate,
+        snakemake.params.generation,
+        snakemake.input.get("model"),
+        prompt_format=snakemake.params.prompt_format,
+    )
     write_jsonl(scored, snakemake.output[0])
 
 

@@ -103,6 +103,22 @@ def scored_pairs(pairs: list[dict], replies: list[str]) -> list[dict]:
     ]
 
 
+def score_pairs(
+    pairs: list[dict], settings: dict, generation: dict, model, *, prompt_format: str = "alpaca"
+) -> list[dict]:
+    """Each pair with the curator's reply and score; under the ``curate`` settings'
+    ``agreement``, ``model``'s own reply and score beside the proxy's."""
+    scored = scored_pairs(
+        pairs, curation_replies(pairs, settings, generation, model, prompt_format=prompt_format)
+    )
+    if settings["agreement"]:
+        own = model_curation_replies(
+            pairs, settings, generation, model, prompt_format=prompt_format
+        )
+        scored = with_model_scores(scored, own)
+    return scored
+
+
 def with_model_scores(scored: list[dict], replies: list[str]) -> list[dict]:
     """Each proxy-scored pair with the model's own reply and score beside the proxy's."""
     return [
