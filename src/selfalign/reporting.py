@@ -148,13 +148,11 @@ def plot_model_tables(tables: dict[str, pd.DataFrame], path: str) -> None:
 def plot_accuracy(tables: dict[str, pd.DataFrame], testset: str, path: str) -> None:
     """A heatmap per run: task families down, the run's models across, accuracy in each cell."""
     plt = _pyplot()
+    panel_width = 0.8 * (1 + max(t["model"].nunique() for t in tables.values()))
     fig, axes = plt.subplots(
         1,
         len(tables),
-        figsize=(
-            2 + 0.8 * (1 + max(t["model"].nunique() for t in tables.values())) * len(tables),
-            4.8,
-        ),
+        figsize=(2 + panel_width * len(tables), 4.8),
         sharey=True,
         squeeze=False,
         layout="constrained",
