@@ -11,7 +11,13 @@ from selfalign.accuracy import (
     replicate_markdown,
     replicate_summary,
 )
-from selfalign.demo_data import FAMILIES, generate_demo_records, generate_demo_test_set
+from selfalign.demo_data import (
+    ANSWER_FORMATS,
+    FAMILIES,
+    generate_demo_records,
+    generate_demo_test_set,
+    generate_pretraining_records,
+)
 
 
 def test_normalisation_ignores_case_punctuation_articles_and_spacing():
@@ -79,3 +85,19 @@ def test_a_demo_test_set_per_family_is_balanced_and_held_out():
     assert not any((q["instruction"], q["input"]) in in_pool for q in questions)
     with pytest.raises(ValueError, match=r"only \d+ \w+ questions are not in the pool"):
         generate_demo_test_set(None, 1, pool, per_family=60)
+
+
+def test_pretraining_text_gives_the_pool_answers_tersely_and_never_a_test_question():
+    pool = generate_demo_records(600, seed=0)
+    questions = generate_demo_test_set(None, 1, pool, per_family=20)
+    corpus = generate_pretraining_records(4500, seed=0, exclude=questions)
+    held_out = {(q["instruction"], q["input"]) for q in questions}
+    assert not any((r["instruction"], r["input"]) in held_out for r in corpus)
+    shares = pd.Series([r["category"] for r in corpus]).value_counts(normalize=True)
+    assert set(shares.index) == set(FAMILIES) and shares.max() - shares.min() < 0.03
+    terse = {(r["instruction"], r["input"]): r["output"] for r in corpus}
+    shared = [r for r in pool if (r["instruction"], r["input"]) in terse]
+    assert {r["category"] for r in shared} >= set(ANSWER_FORMATS)
+    for r in shared:  # the pool's answer is the terse one in its family's format
+        answer = terse[(r["instruction"], r["input"])]
+        assert r["output"] == ANSWER_FORMATS.get(r["category"], "{}").format(answer)

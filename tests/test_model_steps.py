@@ -125,3 +125,33 @@ def test_unknown_training_argument_is_named_by_its_config_key(
             training={"learning_rat": 1e-3},
         )
     assert not (tmp_path / "m").exists()
+
+
+def _completion_loss(model_dir, records) -> float:
+    """Mean loss on the answers of ``records``, prompted in the chat template."""
+    model, tokenizer = load_causal_lm(model_dir).eval(), load_tokenizer(model_dir)
+    losses = []
+    with torch.no_grad():
+        for example in iter_examples(tokenizer, records, 128, "chat_template"):
+            if 1 not in example["completion_mask"]:
+                continue  # the answer lies beyond max_length
+            ids = torch.tensor([example["input_ids"]])
+            labels = ids.masked_fill(torch.tensor([example["completion_mask"]]) == 0, -100)
+            losses.append(model(input_ids=ids, labels=labels).loss.item())
+    return float(np.mean(losses))
+
+
+def test_pretraining_teaches_the_terse_answers_and_leaves_the_held_out_questions(
+    tiny_model_dir, demo_records, tmp_path
+):
+    from selfalign.demo_data import generate_pretraining_records
+    from selfalign.tiny_model import pretrain
+
+    held_out = demo_records[:40]
+    training = {"num_train_epochs": 1, "per_device_train_batch_size": 32, "learning_rate": 3e-3}
+    pretrain(
+        tiny_model_dir, tmp_path, held_out=held_out, n_records=640, seed=0, max_length=96,
+        training=training,
+    )  # fmt: skip
+    probe = generate_pretraining_records(64, seed=1, exclude=held_out)
+    assert _completion_loss(tmp_path, probe) < _completion_loss(tiny_model_dir, probe) - 0.5

@@ -290,6 +290,20 @@ BAD_CONFIGS = {
         {"runs": {"kc": {"dataset": "dolly", "model": "tiny"}}},
         "invalid config: runs.kc.dataset: 'dolly' is not defined under 'datasets'",
     ),
+    "pre-training that holds out no generated test set": (
+        {
+            "models": {
+                "tiny": {
+                    "build": {
+                        **TINY_CONFIG["models"]["tiny"]["build"],
+                        "pretrain": {"held_out": "alpaca_eval"},
+                    }
+                }
+            }
+        },
+        "invalid config: models.tiny.build.pretrain.held_out: 'alpaca_eval' is not a "
+        "generated test set under evaluation.testsets (generated: ['qs'])",
+    ),
 }
 
 

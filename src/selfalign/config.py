@@ -110,10 +110,31 @@ def check_config(
         build = spec.get("build")
         if build and build["dataset"] not in config["datasets"]:
             raise ConfigError(f"models.{name}.build.dataset: {build['dataset']!r} is not defined")
+        if build and "pretrain" in build:
+            check_pretraining(config, name, build)
     if "evaluation" in config:
         check_evaluation(config)
     check_humback(config)
     return runs
+
+
+def check_pretraining(config: dict, model: str, build: dict) -> None:
+    """A built model's pre-training draws the demo's families and leaves out the
+    questions of a generated test set."""
+    key = f"models.{model}.build"
+    if "generate" not in config["datasets"][build["dataset"]]:
+        raise ConfigError(
+            f"{key}.pretrain: pre-training text exists only for a generated (demo) dataset; "
+            f"remove it, or build the model on one"
+        )
+    held_out = build["pretrain"]["held_out"]
+    testsets = config.get("evaluation", {}).get("testsets", {})
+    generated = sorted(name for name, spec in testsets.items() if "generate" in spec)
+    if held_out not in generated:
+        raise ConfigError(
+            f"{key}.pretrain.held_out: {held_out!r} is not a generated test set under "
+            f"evaluation.testsets (generated: {generated})"
+        )
 
 
 def training_blocks(config: dict, runs: dict[str, dict]) -> list[tuple[str, str, str, dict]]:

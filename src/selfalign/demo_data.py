@@ -4,6 +4,13 @@ Records fall into task families of very different sizes (arithmetic is common,
 unit conversion rare), so a diverse selection is visible in the
 ``category`` field: random sampling mirrors the skew, a diversity-seeking
 strategy reaches the rare families sooner.
+
+Every question has a terse answer ("Cairo", "3000"). The demo's base model
+learns those in a stand-in for pre-training (``generate_pretraining_records``);
+the pool and the test sets answer in each family's own format
+(``ANSWER_FORMATS``: "Cairo is the capital.", "3000 metres."), which only
+fine-tuning on records of that family teaches. So a family scores once a
+selection holds enough of it.
 """
 
 from __future__ import annotations
@@ -74,11 +81,11 @@ def _sentence(rng: random.Random, low: int = 3, high: int = 8) -> str:
 def _arithmetic(rng):
     a, b = rng.randint(2, 99), rng.randint(2, 99)
     op, value = rng.choice([("plus", a + b), ("minus", a - b), ("times", a * b)])
-    return f"What is {a} {op} {b}?", "", f"{a} {op} {b} is {value}."
+    return f"What is {a} {op} {b}?", "", str(value)
 
 
 def _upper_case(rng):
-    text = _sentence(rng)
+    text = _sentence(rng, 1, 3)  # a tiny model copies a few words, not eight
     return "Rewrite the text in upper case.", text, text.upper()
 
 
@@ -107,7 +114,7 @@ def _capital(rng):
             "What city is the capital of {}?",
         ]
     )
-    return ask.format(country), "", f"The capital of {country} is {CAPITALS[country]}."
+    return ask.format(country), "", CAPITALS[country]
 
 
 def _antonym(rng):
@@ -120,17 +127,17 @@ def _antonym(rng):
             "Name a word that means the opposite of '{}'.",
         ]
     )
-    return ask.format(word), "", f"The opposite of '{word}' is '{ANTONYMS[word]}'."
+    return ask.format(word), "", ANTONYMS[word]
 
 
 def _count_words(rng):
     text = _sentence(rng, 2, 12)
-    return "How many words are in this sentence?", text, f"It has {len(text.split())} words."
+    return "How many words are in this sentence?", text, str(len(text.split()))
 
 
 def _unit_conversion(rng):
     km = rng.randint(1, 500)
-    return f"Convert {km} kilometres to metres.", "", f"{km} kilometres are {km * 1000} metres."
+    return f"Convert {km} kilometres to metres.", "", str(km * 1000)
 
 
 def _list_items(rng):
@@ -153,6 +160,27 @@ FAMILIES = {  # name: (weight, generator)
 }
 
 
+# How the pool and the test sets phrase a family's terse answer; a family not
+# named here answers tersely. Each format adds words after the answer: the
+# answer stays where the base model has learnt to give it, and no two formats
+# begin alike, so one family's records cannot teach another's format.
+ANSWER_FORMATS = {
+    "capital": "{} is the capital.",
+    "antonym": "{}, the opposite.",
+    "count_words": "{} words.",
+    "list_items": "{}\nThat is all.",
+    "unit_conversion": "{} metres.",
+}
+
+
+def _question(family: str, rng: random.Random, terse: bool = False):
+    """(family, instruction, input, answer): the answer terse or in the family's format."""
+    instruction, input_, answer = FAMILIES[family][1](rng)
+    if not terse:
+        answer = ANSWER_FORMATS.get(family, "{}").format(answer)
+    return family, instruction, input_, answer
+
+
 def generate_demo_records(n_records: int, seed: int) -> list[dict]:
     """``n_records`` distinct Alpaca records with ids and a ``category``."""
     rng = random.Random(seed)
@@ -160,8 +188,7 @@ def generate_demo_records(n_records: int, seed: int) -> list[dict]:
     weights = [FAMILIES[name][0] for name in names]
 
     def draw():
-        family = rng.choices(names, weights)[0]
-        return family, *FAMILIES[family][1](rng)
+        return _question(rng.choices(names, weights)[0], rng)
 
     records = _distinct(draw, n_records, set())
     if len(records) < n_records:
@@ -213,9 +240,36 @@ def generate_demo_test_set(
 def _held_out(family: str, n: int, seed: int, taken: set) -> list[dict]:
     """``n`` distinct questions of one family that are not in ``taken``."""
     rng = random.Random(f"{seed}-{family}")
-    found = _distinct(lambda: (family, *FAMILIES[family][1](rng)), n, taken)
+    found = _distinct(lambda: _question(family, rng), n, taken)
     if len(found) < n:
         raise ValueError(
             f"only {len(found)} {family} questions are not in the pool; ask for fewer per family"
         )
     return found
+
+
+def generate_pretraining_records(n_records: int, seed: int, exclude: list[dict]) -> list[dict]:
+    """A stand-in for pre-training text: ``n_records`` questions of every family in
+    equal shares, with terse answers, none in ``exclude`` (the held-out test
+    questions); a question may come more than once, as facts recur in a corpus."""
+    rng = random.Random(seed)
+    taken = {(r["instruction"], r["input"]) for r in exclude}
+    records = []
+    for i in range(n_records):
+        family = rng.choice(list(FAMILIES))  # first the family: held-out questions skew no share
+        for _ in range(200):
+            _, instruction, input_, answer = _question(family, rng, terse=True)
+            if (instruction, input_) not in taken:
+                break
+        else:
+            raise ValueError(f"every {family} question drawn is held out; hold out fewer")
+        records.append(
+            {
+                "id": f"pretrain-{i:06d}",
+                "instruction": instruction,
+                "input": input_,
+                "output": answer,
+                "category": family,
+            }
+        )
+    return records

@@ -1,10 +1,12 @@
 """A tiny LLaMA-architecture model and tokenizer built offline from a pool.
 
-The demo's base model: random weights, a byte-level BPE tokenizer trained on
-the pool's own prompts and responses, both saved with ``save_pretrained`` so
-every later step loads it exactly as it would load ``meta-llama/...``. The
-tokenizer carries a chat template of its own (``CHAT_TEMPLATE``), for runs with
-``prompt_format: chat_template``.
+The demo's base model: a byte-level BPE tokenizer trained on the pool's own
+prompts and responses and a model of random weights, optionally pre-trained
+(``pretrain``) on terse answers to the demo families' questions, so that
+fine-tuning has knowledge to build on, as with a real base model. Both are
+saved with ``save_pretrained``: every later step loads the model exactly as it
+would load ``meta-llama/...``. The tokenizer carries a chat template of its own
+(``CHAT_TEMPLATE``), for runs with ``prompt_format: chat_template``.
 """
 
 from __future__ import annotations
@@ -90,3 +92,31 @@ def build_tiny_model(
     model = LlamaForCausalLM(config)
     model.save_pretrained(out_dir)
     tokenizer.save_pretrained(out_dir)
+
+
+def pretrain(
+    model_dir: str | Path,
+    out_dir: str | Path,
+    *,
+    held_out: list[dict],
+    n_records: int,
+    seed: int,
+    max_length: int,
+    training: dict,
+) -> None:
+    """Train the model in ``model_dir`` on ``n_records`` pre-training questions
+    (``generate_pretraining_records``: every family, terse answers, none of
+    ``held_out``) in the chat template, with the fine-tuning code; save it in ``out_dir``."""
+    from selfalign.demo_data import generate_pretraining_records
+    from selfalign.training import finetune
+
+    corpus = generate_pretraining_records(n_records, seed, exclude=held_out)
+    finetune(
+        str(model_dir),
+        corpus,
+        out_dir,
+        training=training,
+        max_length=max_length,
+        seed=seed,
+        prompt_format="chat_template",
+    )

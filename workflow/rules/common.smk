@@ -221,6 +221,12 @@ def generation_env(backend):
     return "../../envs/vllm.yaml" if backend == "vllm" else "../../envs/train.yaml"
 
 
+def pretraining_held_out(model):
+    """The test set a built model's pre-training leaves out, if it is pre-trained."""
+    pretraining = config["models"][model]["build"].get("pretrain")
+    return testset_file(pretraining["held_out"]) if pretraining else []
+
+
 def testset_file(name):
     spec = EVALUATION["testsets"][name]
     return spec.get("path") or f"results/testsets/{name}.jsonl"

@@ -21,15 +21,19 @@ rule prepare_pool:
         "../scripts/prepare_pool.py"
 
 
+# A tiny model: its tokenizer trained on the pool; with ``pretrain``, trained on
+# the demo families' questions, none of the held-out test set's.
 rule build_base_model:
     input:
-        lambda w: pool_file(config["models"][w.model]["build"]["dataset"]),
+        pool=lambda w: pool_file(config["models"][w.model]["build"]["dataset"]),
+        held_out=lambda w: pretraining_held_out(w.model),
     output:
         directory("results/models/{model}"),
     params:
         build=lambda w: {
             k: v for k, v in config["models"][w.model]["build"].items() if k != "dataset"
         },
+    threads: 2
     log:
         "results/logs/build_base_model/{model}.log",
     benchmark:
