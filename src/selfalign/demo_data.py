@@ -254,9 +254,9 @@ def generate_pretraining_records(n_records: int, seed: int, exclude: list[dict])
     questions); a question may come more than once, as facts recur in a corpus."""
     rng = random.Random(seed)
     taken = {(r["instruction"], r["input"]) for r in exclude}
-    records = []
+    names, records = list(FAMILIES), []
     for i in range(n_records):
-        family = rng.choice(list(FAMILIES))  # first the family: held-out questions skew no share
+        family = rng.choice(names)  # first the family: held-out questions skew no share
         for _ in range(200):
             _, instruction, input_, answer = _question(family, rng, terse=True)
             if (instruction, input_) not in taken:
