@@ -38,7 +38,7 @@ rule finetune:
         prompt_format=lambda w: prompt_format(w.run),
         dtype=lambda w: RUNS[w.run]["dtype"],
         seed=lambda w: RUNS[w.run]["seed"],
-    threads: 2
+    threads: 1  # one core a job: on a CPU, independent runs train side by side
     resources:
         gpu=1,  # cards on one machine; a profile's set-resources may give more
     log:
@@ -65,7 +65,7 @@ rule embed:
         dtype=lambda w: RUNS[w.run]["embedding"]["dtype"],
         max_length=lambda w: RUNS[w.run]["max_length"],
         prompt_format=lambda w: prompt_format(w.run),
-    threads: 2
+    threads: 1  # one core a job: on a CPU, independent runs train side by side
     resources:
         gpu=1,  # cards on one machine; a profile's set-resources may give more
     log:

@@ -35,7 +35,7 @@ rule answer:
         system=lambda w: inference_system(w.run),
         prompt_format=lambda w: prompt_format(w.run),
         generation=lambda w: EVALUATION["generation"],
-    threads: 2
+    threads: 1  # one core a job: on a CPU, independent runs train side by side
     resources:
         gpu=1,  # cards on one machine; a profile's set-resources may give more
     log:
@@ -108,7 +108,7 @@ rule embed_fixed:
         dtype=lambda w: config["diverse_evol"]["embedding"]["dtype"],
         max_length=lambda w: config["diverse_evol"]["max_length"],
         prompt_format=lambda w: config["diverse_evol"]["prompt_format"],
-    threads: 2
+    threads: 1  # one core a job: on a CPU, independent runs train side by side
     resources:
         gpu=1,  # cards on one machine; a profile's set-resources may give more
     log:
