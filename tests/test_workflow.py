@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 
 import numpy as np
 import pandas as pd
@@ -15,6 +16,7 @@ import pytest
 import torch
 from conftest import REPO, TINY_CONFIG, run_snakemake, snakemake_command, tiny_config, write_config
 
+from selfalign.demo_data import ANSWER_FORMATS
 from selfalign.labeled import read_labeled
 from selfalign.modeling import load_causal_lm
 from selfalign.pools import read_records
@@ -122,6 +124,76 @@ def test_every_round_is_scored_per_task_family(completed_run):
     assert "| family | k-center rd_0 | k-center rd_1 | k-center rd_2 | random rd_0 |" in summary
     for png in ("report/accuracy_qs.png", "report/accuracy_qs_replicates.png"):
         assert (results / png).stat().st_size > 10_000
+
+
+# The demo's premise at test size: a base pre-trained on terse answers ("Cairo")
+# answers in a family's own format ("Cairo is the capital.") only after
+# fine-tuning on records of that family.
+PRETRAINED_TINY = {
+    "tiny": {
+        "build": {
+            **TINY_CONFIG["models"]["tiny"]["build"],
+            "vocab_size": 1024,  # whole words: the facts are learnt in fewer steps
+            "hidden_size": 64,
+            "intermediate_size": 128,
+            "num_hidden_layers": 2,
+            "pretrain": {
+                "held_out": "qs",
+                "n_records": 6000,
+                "max_length": 96,
+                "training": {
+                    "learning_rate": 3e-3,
+                    "per_device_train_batch_size": 16,
+                    "warmup_steps": 30,
+                    "lr_scheduler_type": "cosine",
+                },
+            },
+        }
+    }
+}
+
+
+def test_a_model_fine_tuned_on_a_family_scores_above_one_that_never_saw_it(tmp_path):
+    """Pairs (round's model, family with a format of its own): those whose labeled
+    set held 4 or more of the family's records against those that held none."""
+    config = tiny_config(
+        datasets={"demo": {"generate": {"n_records": 200, "seed": 1}}},
+        models=PRETRAINED_TINY,
+        diverse_evol={
+            "n_round": 1,
+            "n_query": 90,
+            "training": {
+                "num_train_epochs": 30,
+                "learning_rate": 1e-3,
+                "per_device_train_batch_size": 8,
+            },
+        },
+        evaluation={
+            "testsets": {"qs": {"generate": {"dataset": "demo", "per_family": 5, "seed": 1}}},
+            "generation": {"max_new_tokens": 24, "temperature": 0.0, "batch_size": 16},
+            "opponents": {"rd0": {"round": 0}},
+            "exact_match": {"replicates": {"k-center": ["kc"]}},
+        },
+    )
+    config["runs"] = {"kc": TINY_CONFIG["runs"]["kc"]}
+    write_config(tmp_path, config)
+    run_snakemake(tmp_path)
+    results = tmp_path / "results/kc"
+    accuracy = pd.read_csv(results / "accuracy/qs.tsv", sep="\t").set_index(["model", "family"])
+    seen = []
+    for rnd in (0, 1):
+        labeled = read(results / f"data/rd_{rnd}_labeled.json")
+        counts = Counter(record["category"] for record in labeled)
+        for family in ANSWER_FORMATS:
+            score = accuracy.loc[(f"rd_{rnd}", family), "accuracy"]
+            seen.append(
+                {"round": rnd, "family": family, "records": counts[family], "accuracy": score}
+            )
+    seen = pd.DataFrame(seen)
+    trained, unseen = seen[seen.records >= 4], seen[seen.records == 0]
+    assert len(trained) and len(unseen), seen
+    assert trained.accuracy.mean() > unseen.accuracy.mean(), seen
+    assert trained.accuracy.max() >= 0.6, seen  # one family learnt, not one lucky answer
 
 
 def test_html_report_holds_plots_and_tables(completed_run):
@@ -479,3 +551,21 @@ def test_snakemake_with_no_flags_plans_the_demo():
     assert "workflow specific profile" in result.stderr
     runs = {wildcards.get("run") for rule, wildcards in planned_jobs(result.stdout)}
     assert {"kc_demo", "rand_demo"} <= runs
+
+
+def test_the_seeds_overlay_adds_two_seeds_of_each_strategy_to_the_demo():
+    configs = ["config/config.yaml", "config/seeds_demo.yaml"]
+    result = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--dry-run", "--configfile", *configs],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    jobs = planned_jobs(result.stdout)
+    seeds = {"", "_s43", "_s44"}
+    assert {w.get("run") for _, w in jobs} - {None} == {
+        f"{strategy}_demo{seed}" for strategy in ("kc", "rand") for seed in seeds
+    }
+    assert ("replicate_accuracy", {"testset": "demo_test"}) in jobs
