@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections import Counter
 
 import numpy as np
 import pandas as pd
@@ -180,16 +179,17 @@ def test_a_model_fine_tuned_on_a_family_scores_above_one_that_never_saw_it(tmp_p
     run_snakemake(tmp_path)
     results = tmp_path / "results/kc"
     accuracy = pd.read_csv(results / "accuracy/qs.tsv", sep="\t").set_index(["model", "family"])
-    seen = []
-    for rnd in (0, 1):
-        labeled = read(results / f"data/rd_{rnd}_labeled.json")
-        counts = Counter(record["category"] for record in labeled)
-        for family in ANSWER_FORMATS:
-            score = accuracy.loc[(f"rd_{rnd}", family), "accuracy"]
-            seen.append(
-                {"round": rnd, "family": family, "records": counts[family], "accuracy": score}
-            )
-    seen = pd.DataFrame(seen)
+    counts = pd.read_csv(results / "selection_summary.tsv", sep="\t").set_index("round")
+    seen = pd.DataFrame(
+        {
+            "round": rnd,
+            "family": family,
+            "records": counts.get(family, pd.Series(0, counts.index))[rnd],
+            "accuracy": accuracy.loc[(f"rd_{rnd}", family), "accuracy"],
+        }
+        for rnd in (0, 1)
+        for family in ANSWER_FORMATS
+    )
     trained, unseen = seen[seen.records >= 4], seen[seen.records == 0]
     assert len(trained) and len(unseen), seen
     assert trained.accuracy.mean() > unseen.accuracy.mean(), seen
@@ -538,31 +538,29 @@ def test_dry_run_warns_where_a_finetunes_model_states_outgrow_its_gpus(tmp_path)
     assert "needs about" not in result.stdout + result.stderr
 
 
-def test_snakemake_with_no_flags_plans_the_demo():
-    """From the repository folder: profiles/default's cores, config/config.yaml's runs."""
+def dry_run_in_repository(*args: str) -> subprocess.CompletedProcess:
+    """``snakemake --dry-run`` from the repository folder, as a user types it there."""
     result = subprocess.run(
-        [sys.executable, "-m", "snakemake", "--dry-run"],
+        [sys.executable, "-m", "snakemake", "--dry-run", *args],
         cwd=REPO,
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
+def test_snakemake_with_no_flags_plans_the_demo():
+    """From the repository folder: profiles/default's cores, config/config.yaml's runs."""
+    result = dry_run_in_repository()
     assert "workflow specific profile" in result.stderr
     runs = {wildcards.get("run") for rule, wildcards in planned_jobs(result.stdout)}
     assert {"kc_demo", "rand_demo"} <= runs
 
 
 def test_the_seeds_overlay_adds_two_seeds_of_each_strategy_to_the_demo():
-    configs = ["config/config.yaml", "config/seeds_demo.yaml"]
-    result = subprocess.run(
-        [sys.executable, "-m", "snakemake", "--dry-run", "--configfile", *configs],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
+    result = dry_run_in_repository("--configfile", "config/config.yaml", "config/seeds_demo.yaml")
     jobs = planned_jobs(result.stdout)
     seeds = {"", "_s43", "_s44"}
     assert {w.get("run") for _, w in jobs} - {None} == {
