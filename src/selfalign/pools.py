@@ -211,6 +211,7 @@ def prepare_pool(spec: dict) -> pa.Table:
                 raise DataError(
                     f"{spec['path']}: {mixed} (a field with values of mixed types)"
                 ) from None
+        table = table.slice(0, spec.get("first"))
         try:
             checked = check_table(table, fields)
         except Fault as fault:

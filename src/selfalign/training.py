@@ -118,8 +118,9 @@ def finetune(
     dtype: str = "float32",
     model_config: dict | None = None,
     prompt_format: str = "alpaca",
-) -> None:
-    """Train ``base_model`` on ``records`` and save model + tokenizer in ``out_dir``.
+) -> dict:
+    """Train ``base_model`` on ``records`` and save model + tokenizer in ``out_dir``;
+    return the trainer's metrics (``train_runtime``, ``train_loss``, ...).
 
     ``training.peft`` trains LoRA adapters instead of every weight; they are
     merged into the base model (``merge: true``, the default), so every later
@@ -157,6 +158,7 @@ def finetune(
             trainer.save_model(str(tmp))
         if trainer.is_world_process_zero():
             tokenizer.save_pretrained(str(tmp))
+    return result.metrics
 
 
 def merge_adapter(base_model: str, adapter: Path, out_dir, dtype: str, model_config) -> None:

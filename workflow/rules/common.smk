@@ -70,15 +70,25 @@ def built_model_dir(model):
     return f"results/models/{model}"
 
 
+def models_made_by(kind):
+    """A wildcard pattern of the models the workflow makes from a ``kind`` block
+    (``build``: a tiny model; ``gguf``: a converted file); one that matches none."""
+    names = [name for name, spec in config["models"].items() if kind in spec]
+    return "|".join(re.escape(name) for name in names) or "(?!)"
+
+
+def made_here(name):
+    return not {"build", "gguf"}.isdisjoint(config["models"][name])
+
+
 def model_path(name):
     """The hub id or folder of a model in 'models'."""
-    spec = config["models"][name]
-    return built_model_dir(name) if "build" in spec else spec["name_or_path"]
+    return built_model_dir(name) if made_here(name) else config["models"][name]["name_or_path"]
 
 
 def model_input(name):
-    """A built model as a job input; nothing for a hub id or an outside folder."""
-    return built_model_dir(name) if "build" in config["models"][name] else []
+    """A model the workflow makes, as a job input; nothing for a hub id or an outside folder."""
+    return built_model_dir(name) if made_here(name) else []
 
 
 def rule_resource(name, key):
@@ -230,6 +240,36 @@ def pretraining_held_out(model):
 def testset_file(name):
     spec = EVALUATION["testsets"][name]
     return spec.get("path") or f"results/testsets/{name}.jsonl"
+
+
+def vllm_python():
+    """The vLLM environment's interpreter: the judge's ``server.python``, or the
+    ``.venv-vllm`` that envs/install-venvs.sh builds beside the Snakefile."""
+    given = EVALUATION["judge"]["server"]["python"]
+    return given or str(Path(workflow.basedir) / ".venv-vllm" / "bin" / "python")
+
+
+def judge_settings():
+    """The judge block as a judge job needs it: with vllm_local, the folder to serve,
+    the interpreter to serve it with and where the shared server keeps its state."""
+    judge = EVALUATION["judge"]
+    if judge["backend"] != "vllm_local":
+        return judge
+    server = {**judge["server"], "state_dir": "results/judge_server"}
+    return {**judge, "model_dir": model_path(judge["model"]), "vllm_python": vllm_python(), "server": server}
+
+
+if JUDGMENTS and EVALUATION["judge"]["backend"] == "vllm_local" and not Path(vllm_python()).is_file():
+    raise WorkflowError(
+        f"evaluation.judge.backend: vllm_local serves the judge with the vLLM environment's "
+        f"python, and {vllm_python()} does not exist: run envs/install-venvs.sh, or set "
+        f"evaluation.judge.server.python"
+    )
+
+
+def judge_model_input(wildcards):
+    judge = EVALUATION["judge"]
+    return model_input(judge["model"]) if judge["backend"] == "vllm_local" else []
 
 
 def opponent_answers(wildcards):

@@ -24,6 +24,8 @@ rule prepare_pool:
 # A tiny model: its tokenizer trained on the pool; with ``pretrain``, trained on
 # the demo families' questions, none of the held-out test set's.
 rule build_base_model:
+    wildcard_constraints:
+        model=models_made_by("build"),
     input:
         pool=lambda w: pool_file(config["models"][w.model]["build"]["dataset"]),
         held_out=lambda w: pretraining_held_out(w.model),
@@ -44,3 +46,26 @@ rule build_base_model:
         "selfalign/train"
     script:
         "../scripts/build_base_model.py"
+
+
+# A GGUF file (a pip package's, or a path) as a model folder every job can load.
+rule convert_gguf_model:
+    wildcard_constraints:
+        model=models_made_by("gguf"),
+    input:
+        lambda w: config["models"][w.model]["gguf"].get("path", []),
+    output:
+        directory("results/models/{model}"),
+    params:
+        gguf=lambda w: config["models"][w.model]["gguf"],
+        key=lambda w: f"models.{w.model}.gguf",
+    log:
+        "results/logs/convert_gguf_model/{model}.log",
+    benchmark:
+        "results/benchmarks/convert_gguf_model/{model}.tsv",
+    conda:
+        "../../envs/train.yaml"
+    envmodules:
+        "selfalign/train"
+    script:
+        "../scripts/convert_gguf_model.py"

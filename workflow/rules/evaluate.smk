@@ -35,6 +35,7 @@ rule answer:
         system=lambda w: inference_system(w.run),
         prompt_format=lambda w: prompt_format(w.run),
         generation=lambda w: EVALUATION["generation"],
+        first=lambda w: EVALUATION["testsets"][w.testset].get("first"),
     threads: 1  # one core a job: on a CPU, independent runs train side by side
     resources:
         gpu=1,  # cards on one machine; a profile's set-resources may give more
@@ -57,10 +58,11 @@ rule judge:
     input:
         model=lambda w: plan.answers_path(w.run, w.testset, w.model),
         opponent=opponent_answers,
+        judge_model=judge_model_input,
     output:
         "results/{run}/judge/{testset}/{model}_vs_{opponent}.jsonl",
     params:
-        judge=lambda w: EVALUATION["judge"],
+        judge=lambda w: judge_settings(),
         model_name=lambda w: f"{w.run}/{w.model}",
     log:
         "results/{run}/logs/judge/{testset}/{model}_vs_{opponent}.log",

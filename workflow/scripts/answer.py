@@ -18,7 +18,7 @@ def main():
     claim_gpus(int(snakemake.resources.get("gpu", 0)))
     torch.set_num_threads(snakemake.threads)
     settings = snakemake.params.generation
-    questions = load_testset(snakemake.input.testset)
+    questions = load_testset(snakemake.input.testset)[: snakemake.params.first]
     start = time.perf_counter()
     system = snakemake.params.system  # Humback models answer with their seed tag
     records = with_system([q.as_record() for q in questions], system)

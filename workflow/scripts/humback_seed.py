@@ -12,7 +12,7 @@ spec = snakemake.params.spec
 if "oasst" in spec:
     pairs = load_oasst_seed(spec["oasst"], spec["seed_size"])
 elif "path" in spec:
-    pairs = load_pairs(spec["path"])
+    pairs = load_pairs(spec["path"], spec["seed_size"])
 else:
     pairs = generate_seed_pairs(spec["generate"]["n_records"], spec["generate"]["seed"])
 write_jsonl(pairs, snakemake.output[0])

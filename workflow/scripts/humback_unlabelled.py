@@ -14,7 +14,7 @@ from selfalign.logs import log_to
 log_to(snakemake.log[0])
 spec = snakemake.params.spec
 if "path" in spec:
-    texts = read_web_text(spec["path"])
+    texts = read_web_text(spec["path"], spec["field"])
 else:
     generated = generate_web_text(spec["generate"]["n_documents"], spec["generate"]["seed"])
     texts = [d["content"] for d in generated]

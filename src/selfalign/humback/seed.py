@@ -59,22 +59,28 @@ def load_oasst_seed(path: str | Path, seed_size: int) -> list[dict]:
     return [{"id": f"seed-{i:05d}", **p} for i, p in enumerate(pairs[:seed_size])]
 
 
-def load_pairs(path: str | Path) -> list[dict]:
-    """Plain ``{"instruction", "response"}`` JSON Lines; errors name file and line."""
+def load_pairs(path: str | Path, limit: int | None = None) -> list[dict]:
+    """The first ``limit`` pairs of a file: ``{"instruction", "response"}`` records, or
+    Alpaca's ``{"instruction", "input", "output"}`` (the input follows the instruction
+    after a blank line, as in the chat prompt). Errors name file and line."""
     pairs = []
-    for index, item in enumerate(parse_json_records(path)):
+    for index, item in enumerate(parse_json_records(path)[:limit]):
         record = item.value
         where = f"{path}:{item.line}: record {index}"
         if not isinstance(record, dict):
             raise DataError(f"{where}: expected a JSON object")
-        for key in ("instruction", "response"):
+        answer = "output" if "response" not in record and "output" in record else "response"
+        for key in ("instruction", answer):
             if not isinstance(record.get(key), str) or not record[key].strip():
                 raise DataError(f"{where}: field '{key}' must be a non-empty string")
+        instruction = record["instruction"]
+        if isinstance(record.get("input"), str) and record["input"].strip():
+            instruction = f"{instruction}\n\n{record['input']}"
         pairs.append(
             {
                 "id": str(record.get("id", f"seed-{index:05d}")),
-                "instruction": record["instruction"],
-                "response": record["response"],
+                "instruction": instruction,
+                "response": record[answer],
             }
         )
     if not pairs:

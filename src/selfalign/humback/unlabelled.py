@@ -11,15 +11,16 @@ from selfalign.humback.dedup import MinHashSettings, first_exact_copies, near_co
 from selfalign.records import DataError, parse_json_records
 
 
-def read_web_text(path: str | Path) -> list[str]:
-    """``content`` fields of JSON Lines (as in falcon-refinedweb), or one text per line."""
+def read_web_text(path: str | Path, field: str = "content") -> list[str]:
+    """``field`` of every JSON record (``content`` in falcon-refinedweb's JSON Lines), or
+    one text per line of any other file."""
     path = Path(path)
     if path.suffix in (".jsonl", ".json"):
         texts = []
         for item in parse_json_records(path):
-            content = item.value.get("content") if isinstance(item.value, dict) else None
+            content = item.value.get(field) if isinstance(item.value, dict) else None
             if not isinstance(content, str):
-                raise DataError(f"{path}:{item.line}: expected an object with a 'content' string")
+                raise DataError(f"{path}:{item.line}: expected an object with a {field!r} string")
             texts.append(content)
     else:
         texts = [line for line in path.read_text(encoding="utf-8-sig").splitlines() if line.strip()]

@@ -3,7 +3,8 @@
 A judge takes comparisons (a question and two answers) and returns one raw
 reply per comparison; scores are parsed from the reply's first non-empty
 line. Judges are registered by name: ``openai`` (any OpenAI-compatible
-endpoint) and ``reference`` (an offline proxy for the demo).
+endpoint), ``vllm_local`` (a model folder the workflow serves with ``vllm serve``)
+and ``reference`` (an offline proxy for the demo).
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ def register(name: str):
 
 def make_judge(settings: dict):
     """A judge from the config's ``evaluation.judge`` block."""
-    from selfalign.judging import openai_judge, reference_judge  # noqa: F401
+    from selfalign.judging import openai_judge, reference_judge, vllm_local_judge  # noqa: F401
 
     backend = settings["backend"]
     if backend not in _JUDGES:

@@ -13,9 +13,13 @@ from selfalign.judging import JUDGE_TEMPLATE
 TEMPLATE_HASH = hashlib.sha256(JUDGE_TEMPLATE.encode()).hexdigest()[:16]
 
 
-def reply_key(model: str, question: str, answer_1: str, answer_2: str, **decoding) -> str:
-    """Key by judge model, template, the exact texts and the decoding settings."""
-    parts = [model, TEMPLATE_HASH, question, answer_1, answer_2, sorted(decoding.items())]
+def reply_key(
+    endpoint: str, model: str, question: str, answer_1: str, answer_2: str, **decoding
+) -> str:
+    """Key by endpoint and judge model (two servers may serve different models under
+    one name), template, the exact texts and the decoding settings."""
+    parts = [endpoint, model, TEMPLATE_HASH, question, answer_1, answer_2]
+    parts.append(sorted(decoding.items()))
     return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()
 
 

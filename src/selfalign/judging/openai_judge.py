@@ -21,11 +21,19 @@ from selfalign.judging.cache import ReplyCache, reply_key
 log = logging.getLogger(__name__)
 
 
+OPENAI_URL = "https://api.openai.com/v1"
+
+
 class OpenAIJudge:
+    """``settings``: the config's judge block; its optional ``endpoint`` names the
+    server in the reply cache where ``base_url`` does not (a local server's port
+    changes from run to run)."""
+
     def __init__(self, settings: dict):
         self.model = settings["model"]
         self.name = f"openai:{self.model}"
         self.settings = settings
+        self.endpoint = settings.get("endpoint") or settings.get("base_url") or OPENAI_URL
         self.decoding = {
             "temperature": settings["temperature"],
             "max_tokens": settings["max_tokens"],
@@ -55,15 +63,34 @@ class OpenAIJudge:
         finally:
             cache.close()
 
-    async def _judge_all(self, comparisons: list[Comparison], cache: ReplyCache) -> list[str]:
+    def _keys(self, comparisons: list[Comparison]) -> list[str]:
         # a constraint on the reply (extra_body) changes it: part of the key where set
         extra = (
             {"extra_body": self.settings["extra_body"]} if self.settings.get("extra_body") else {}
         )
-        keys = [
-            reply_key(self.model, c.question, c.answer_1, c.answer_2, **self.decoding, **extra)
+        return [
+            reply_key(
+                self.endpoint,
+                self.model,
+                c.question,
+                c.answer_1,
+                c.answer_2,
+                **self.decoding,
+                **extra,
+            )
             for c in comparisons
         ]
+
+    def uncached(self, comparisons: list[Comparison]) -> int:
+        """How many of ``comparisons`` have no reply in the cache yet."""
+        cache = ReplyCache(self.settings["cache"])
+        try:
+            return sum(not cache.get(key) for key in self._keys(comparisons))
+        finally:
+            cache.close()
+
+    async def _judge_all(self, comparisons: list[Comparison], cache: ReplyCache) -> list[str]:
+        keys = self._keys(comparisons)
         # An empty reply is never kept: it is asked again on the next run.
         todo = {k: c for k, c in zip(keys, comparisons, strict=True) if not cache.get(k)}
         log.info(
@@ -82,7 +109,7 @@ class OpenAIJudge:
                     response = await client.chat.completions.create(
                         model=self.model,
                         messages=[{"role": "user", "content": comparison.prompt}],
-                        extra_body=extra.get("extra_body"),
+                        extra_body=self.settings.get("extra_body") or None,
                         **self.decoding,
                     )
                 reply = response.choices[0].message.content
