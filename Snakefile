@@ -60,6 +60,27 @@ for warning in gpu_memory_warnings(
     logger.warning(f"Warning: {warning}")
 
 
+# One config at a time in this folder (selfalign.results_claim): a dry run warns,
+# a run refuses unless --nolock.
+if workflow.is_main_process:
+    from selfalign import results_claim
+
+    if conflict := results_claim.conflicting_run(config):
+        logger.warning(f"Warning: {conflict}")
+
+    onstart:
+        if workflow.execution_settings.lock:
+            if conflict := results_claim.conflicting_run(config):
+                raise WorkflowError(conflict)
+            results_claim.claim(config, workflow.configfiles)
+
+    onsuccess:
+        results_claim.release()
+
+    onerror:
+        results_claim.release()
+
+
 rule all:
     localrule: True
     input:

@@ -4,7 +4,8 @@ A test double for an OpenAI-compatible judge endpoint: the first request for
 each prompt may get a 429, a 500 or a reply slower than the client's timeout;
 later requests get "7 4" and one line of explanation. It counts what it served.
 With ``faults=False`` every request is answered at once; ``reply`` maps the
-prompt (the last message's content) to the answer's text.
+prompt (the last message's content) to the answer's text; ``status`` answers
+every request with that HTTP error instead (401: a refused key).
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ class LoopbackJudge:
         always_fail: set[str] = frozenset(),
         faults: bool = True,
         reply: Callable[[str], str] = lambda prompt: "7 4\nLoopback judge.",
+        status: int | None = None,
     ):
+        self.status = status
         self.slow_seconds = slow_seconds
         self.faults_on = faults
         self.reply_for = reply
@@ -48,6 +51,8 @@ class LoopbackJudge:
                 with judge.lock:
                     judge.requests[prompt] += 1
                     first = judge.requests[prompt] == 1
+                if judge.status is not None:
+                    return self.reply(judge.status, {"error": {"message": str(judge.status)}})
                 fault = judge.fault_for(prompt) if first and judge.faults_on else None
                 if prompt in judge.always_fail:
                     fault = "500"

@@ -13,6 +13,7 @@ from conftest import SHARED_DATA
 
 from selfalign.diversity import vendi_score
 from selfalign.generation import Sampling, get_backend
+from selfalign.jsonl import write_jsonl
 from selfalign.judging import JUDGE_TEMPLATE, Comparison, parse_scores
 from selfalign.judging.reference_judge import ReferenceJudge
 from selfalign.judgments import describe_path, judge_pairs, summarize, summary_table
@@ -176,6 +177,24 @@ def test_judgment_file_places_are_read_for_both_layouts(tmp_path):
         "opponent": "chat",
     }
     assert (humback["model"], humback["round"], humback["opponent"]) == ("M2", 2, "rd0")
+
+
+def test_unparsed_verdicts_are_noted_in_the_table_and_ringed_in_the_plot(tmp_path):
+    from selfalign.reporting import plot_judgments
+
+    folder = tmp_path / "results/kc/judge/qs"
+    folder.mkdir(parents=True)
+    replies = {0: ("8 6", "6 8"), 1: ("8 6", "oops"), 2: ("oops", "oops")}
+    for round_, (first, second) in replies.items():
+        write_jsonl([judgment(first, second)] * 2, folder / f"rd_{round_}_vs_rd0.jsonl")
+    table = summary_table(sorted(folder.glob("*.jsonl")))
+    assert table["note"].tolist() == [
+        "",
+        "2 unparsed replies left out",
+        "no reply parsed (4 unparsed): WS and RS undefined",
+    ]
+    plot_judgments(table, str(tmp_path / "judge.png"))  # NaN rows drawn, and named
+    assert (tmp_path / "judge.png").stat().st_size > 10_000
 
 
 @pytest.fixture(scope="module")

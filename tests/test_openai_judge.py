@@ -1,9 +1,16 @@
 """The openai judge against a misbehaving chat-completions server on loopback."""
 
+import multiprocessing
+import os
+import socket
+import time
+from pathlib import Path
+
 import pytest
 from loopback_judge import LoopbackJudge
 
 from selfalign.judging import Comparison, make_judge, parse_scores
+from selfalign.judging.openai_judge import JudgeUnavailable
 
 
 def settings(url, cache, **overrides):
@@ -84,3 +91,73 @@ def test_an_empty_reply_is_not_kept_and_is_asked_again(tmp_path):
         assert all(parse_scores(r) == (7.0, 4.0) for r in again)
         assert server.requests[items[1].prompt] == 2
         assert server.requests[items[0].prompt] == 1  # kept from the first run
+
+
+def test_unparsed_replies_are_kept_and_asked_again_up_to_max_attempts(tmp_path):
+    items, cache = comparisons(3), tmp_path / "cache.sqlite"
+    with LoopbackJudge(faults=False, reply=lambda prompt: "Both are fine.") as server:
+        for run in range(1, 5):
+            replies = make_judge(settings(server.url, cache, max_attempts=3)).judge(items)
+            assert replies == ["Both are fine."] * 3  # kept, for the record
+            asked = min(run, 3)  # the fourth run takes the third reply as final
+            assert server.requests == {c.prompt: asked for c in items}, run
+
+
+def test_two_endpoints_serving_one_model_name_share_no_verdicts(tmp_path):
+    items, cache = comparisons(2), tmp_path / "cache.sqlite"
+    with LoopbackJudge(faults=False) as first, LoopbackJudge(faults=False) as second:
+        make_judge(settings(first.url, cache)).judge(items)
+        make_judge(settings(second.url, cache)).judge(items)
+        assert first.requests == second.requests == {c.prompt: 1 for c in items}
+
+
+def test_a_refused_key_stops_the_job_at_once(tmp_path):
+    items = comparisons(16)
+    with LoopbackJudge(status=401) as server:
+        judge = make_judge(settings(server.url, tmp_path / "c.sqlite", max_concurrency=2))
+        with pytest.raises(JudgeUnavailable, match=r"refused the key in \$LOOPBACK_JUDGE_KEY"):
+            judge.judge(items)
+        assert sum(server.requests.values()) <= 2  # the calls in flight, none retried
+
+
+def test_an_unreachable_judge_fails_in_seconds_and_names_its_url(tmp_path):
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{probe.getsockname()[1]}/v1"
+    judge = make_judge(settings(url, tmp_path / "c.sqlite", max_retries=8))
+    start = time.monotonic()
+    with pytest.raises(JudgeUnavailable) as failed:
+        judge.judge(comparisons(40))
+    assert time.monotonic() - start < 10  # 3 refused connections in a row, not 40 x 8 tries
+    assert f"cannot reach the judge 'judge-model' at {url}: 3 connection failures or" in str(
+        failed.value
+    )
+
+
+def judge_in_a_process(url, cache, out):
+    os.environ["LOOPBACK_JUDGE_KEY"] = "not-a-real-key"
+    replies = make_judge(settings(url, cache, max_concurrency=2)).judge(comparisons(12))
+    Path(out).write_text("\n".join(replies))
+
+
+def test_concurrent_processes_sharing_a_cache_send_each_prompt_once(tmp_path):
+    def slow_reply(prompt):
+        time.sleep(0.2)  # long enough for the processes to overlap
+        return "7 4\nLoopback judge."
+
+    cache = tmp_path / "cache.sqlite"
+    with LoopbackJudge(faults=False, reply=slow_reply) as server:
+        processes = [
+            multiprocessing.get_context("spawn").Process(
+                target=judge_in_a_process, args=(server.url, cache, tmp_path / f"out{i}")
+            )
+            for i in range(3)
+        ]
+        for process in processes:
+            process.start()
+        for process in processes:
+            process.join(timeout=120)
+            assert process.exitcode == 0
+        assert server.requests == {c.prompt: 1 for c in comparisons(12)}
+    outputs = {(tmp_path / f"out{i}").read_text() for i in range(3)}
+    assert len(outputs) == 1 and "7 4" in outputs.pop()

@@ -153,7 +153,12 @@ def test_bad_json_names_file_line_and_record(tmp_path, name, text, expected):
 
 
 BAD_TABLES = {
-    "no instruction": ([{"output": "b"}], "record 0: missing field 'instruction'"),
+    "no instruction": (
+        [{"question": "a", "output": "b"}],
+        "no column is read as 'instruction' (missing field 'instruction'); its columns are "
+        "['question', 'output']: name the one to read in the dataset's fields, e.g. "
+        "fields: {instruction: question}",
+    ),
     "null output": (
         [{"instruction": "a", "output": "b"}, {"instruction": "c", "output": None}],
         "record 1: missing field 'output'",

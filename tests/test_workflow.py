@@ -233,6 +233,60 @@ def test_switching_to_an_api_judge_pays_each_comparison_once(completed_run, tmp_
         assert sum(server.requests.values()) == asked
 
 
+def test_a_judge_that_writes_no_verdicts_fails_its_jobs_and_is_asked_again(completed_run, tmp_path):
+    from loopback_judge import LoopbackJudge
+
+    completed_run = shutil.copytree(completed_run, tmp_path / "copy", symlinks=True)
+    reply = ["I like both answers."]
+    env = {**os.environ, "LOOPBACK_JUDGE_KEY": "not-a-real-key"}
+    with LoopbackJudge(faults=False, reply=lambda prompt: reply[0]) as server:
+        config = tiny_config()
+        config["evaluation"]["judge"] = {
+            "backend": "openai",
+            "model": "m",
+            "base_url": server.url,
+            "api_key_env": "LOOPBACK_JUDGE_KEY",
+            "cache": "results/judge_cache.sqlite",
+        }
+        write_config(completed_run, config, "api.yaml")
+        options = {"configfile": "api.yaml", "env": env}
+        failed = run_snakemake(completed_run, "--until", "judge", check=False, **options)
+        assert failed.returncode != 0
+        assert re.search(  # on the console, with the file, the share and a reply
+            r"_vs_\w+\.jsonl: 12 of 12 judge replies \(100%\) have no score line, more than "
+            r"evaluation\.judge\.max_unparsed \(10%\); a reply: 'I like both answers\.'",
+            failed.stderr,
+        ), failed.stderr[-3000:]
+        assert not list((completed_run / "results").rglob("judge/*/*_vs_*.jsonl.tmp*"))
+        unparsed = set(server.requests)
+        reply[0] = "7 4\nLoopback judge."  # the judge mended
+        run_snakemake(completed_run, "--until", "judge", **options)
+        assert {server.requests[prompt] for prompt in unparsed} == {2}  # asked again
+
+
+def test_a_second_config_in_a_folder_in_use_is_refused(tmp_path):
+    from selfalign.results_claim import claim
+
+    config, _ = file_pool_config(tmp_path, [{"instruction": "Q", "output": "A"}] * 2)
+    write_config(tmp_path, config)
+    claim_file = tmp_path / "results/.running.json"
+    with subprocess.Popen(["sleep", "60"]) as other:  # a run of another config, alive
+        claim({"another": "config"}, ["other.yaml"], claim_file)
+        record = json.loads(claim_file.read_text())
+        claim_file.write_text(json.dumps(record | {"pid": other.pid}))
+        warned = run_snakemake(tmp_path, "-n")
+        assert "results/ is in use by another snakemake run with a different config" in (
+            warned.stdout + warned.stderr
+        )
+        refused = run_snakemake(tmp_path, check=False)
+        assert refused.returncode != 0 and "other.yaml" in refused.stderr
+        assert not (tmp_path / "results/pools").exists()
+        run_snakemake(tmp_path, "--nolock")  # asked for
+        other.kill()
+    run_snakemake(tmp_path, "--forcerun", "init_round")  # the other run has ended
+    assert not claim_file.exists()
+
+
 def test_each_round_is_trained_from_the_base_model(completed_run, tmp_path):
     results = completed_run / "results"
     retrained = tmp_path / "rd_1"
@@ -358,6 +412,27 @@ BAD_CONFIGS = {
         "invalid config: runs.kc: init_label_num + n_round * n_query = 12 + 10 * 12 = 132 "
         "exceeds the 120 records of dataset 'demo'",
     ),
+    "a dataset name that climbs out of results/": (
+        {"datasets": {"../../elsewhere/evil": {"generate": {"n_records": 120}}}},
+        "invalid config: datasets: '../../elsewhere/evil' does not match",
+    ),
+    "a dataset name with a space": (
+        {"datasets": {"my data": {"generate": {"n_records": 120}}}},
+        "invalid config: datasets: 'my data' does not match",
+    ),
+    "a model name with a slash": (
+        {"models": {"../m": {"name_or_path": "unused"}}},
+        "invalid config: models: '../m' does not match",
+    ),
+    "a replicate group with a slash": (
+        {
+            "evaluation": {
+                **TINY_CONFIG["evaluation"],
+                "exact_match": {"replicates": {"a/b": ["kc"]}},
+            }
+        },
+        "invalid config: evaluation.exact_match.replicates: 'a/b' does not match",
+    ),
     "undefined dataset": (
         {"runs": {"kc": {"dataset": "dolly", "model": "tiny"}}},
         "invalid config: runs.kc.dataset: 'dolly' is not defined under 'datasets'",
@@ -424,7 +499,9 @@ def test_bad_pool_file_is_named_with_its_line_and_nothing_after_it_runs(tmp_path
     result = run_snakemake(tmp_path, check=False)
     assert result.returncode != 0
     log = (tmp_path / "results/logs/prepare_pool/mine.log").read_text()
-    assert f"{pool}:3: record 1: field 'instruction' must be a string, got int" in log
+    reason = f"{pool}:3: record 1: field 'instruction' must be a string, got int"
+    assert reason in log
+    assert f"DataError: {reason}" in result.stderr  # on the console, not only in the log
     assert sorted(p.name for p in (tmp_path / "results").iterdir()) == ["benchmarks", "logs"]
 
 

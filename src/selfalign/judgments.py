@@ -30,6 +30,7 @@ SUMMARY_COLUMNS = [
     "WS",
     "RS",
     "unparsed",
+    "note",
 ]
 
 
@@ -94,6 +95,23 @@ def judge_pairs(
             }
         )
     return records
+
+
+def unparsed_error(records: list[dict], max_share: float, where: str) -> str | None:
+    """Why a judgment must not stand: more of its replies unparsed than ``max_share``."""
+    replies = [r[f"response_QUERY{i}"] for r in records for i in (0, 1)]
+    unparsed = [reply for reply in replies if parse_scores(reply) is None]
+    if not replies or len(unparsed) <= max_share * len(replies):
+        return None
+    example = next((r for r in unparsed if r), "")[:200]
+    return (
+        f"{where}: {len(unparsed)} of {len(replies)} judge replies "
+        f"({len(unparsed) / len(replies):.0%}) have no score line, more than "
+        f"evaluation.judge.max_unparsed ({max_share:.0%}); a reply: {example!r}. A rerun asks "
+        f"them again (up to evaluation.judge.max_attempts replies each). A judge that cannot "
+        f"write the verdict line needs a larger model, its first line constrained "
+        f"(evaluation.judge.extra_body), or a higher max_unparsed."
+    )
 
 
 def model_opponent_scores(record: dict) -> list[tuple[float, float]]:
@@ -165,6 +183,15 @@ def describe_path(path: Path) -> dict:
     }
 
 
+def note(summary: dict) -> str:
+    """What a reader of a summary row must know: replies that gave no scores."""
+    if not summary["unparsed"]:
+        return ""
+    if not summary["n"]:
+        return f"no reply parsed ({summary['unparsed']} unparsed): WS and RS undefined"
+    return f"{summary['unparsed']} unparsed replies left out"
+
+
 def summary_table(paths: list[str | Path]):
     """One row per judgment file (a DataFrame), sorted by test set, run, opponent and round."""
     import pandas as pd  # not at module level: each judge job would pay for it
@@ -173,6 +200,7 @@ def summary_table(paths: list[str | Path]):
     for path in map(Path, paths):
         records = read_jsonl(path)
         judge = records[0].get("judge", "released") if records else ""
-        rows.append({**describe_path(path), "judge": judge, **summarize(records)})
+        summary = summarize(records)
+        rows.append({**describe_path(path), "judge": judge, **summary, "note": note(summary)})
     table = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
     return table.sort_values(["testset", "run", "opponent", "round"], ignore_index=True)

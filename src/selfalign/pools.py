@@ -128,7 +128,13 @@ def _text_column(table: pa.Table, field: str, fields: dict | None) -> pa.Chunked
     if column is None:
         if field == "input":
             return None
-        raise Fault(0, missing_field(field, fields))
+        found = table.column_names
+        raise Fault(
+            -1,
+            f"no column is read as '{field}' ({missing_field(field, fields)}); its columns are "
+            f"{found}: name the one to read in the dataset's fields, e.g. "
+            f"fields: {{{field}: {found[0] if found else 'COLUMN'}}}",
+        )
     if field != "input" and column.null_count:
         raise Fault(_first(pc.is_null(column)), missing_field(field, fields))
     if not _is_text_type(column.type) and not pa.types.is_null(column.type):

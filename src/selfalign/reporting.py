@@ -92,8 +92,10 @@ def plot_judgments(summary: pd.DataFrame, path: str) -> None:
             label = f"{run} vs {opponent}"
             row[0].plot(line["round"], line["RS"], marker="o", label=label)
             row[1].plot(line["round"], line["win"] / line["n"], marker="o", label=label)
+            _mark_unparsed(row, line)
         judges = ", ".join(sorted(part["judge"].unique()))
         for ax, metric in zip(row, ("RS (model / opponent score)", "Win rate"), strict=True):
+            ax.set_xlim(part["round"].min() - 0.5, part["round"].max() + 0.5)  # NaN rounds too
             ax.set_title(f"{testset}: {metric}", fontsize="medium")
             _integer_rounds(ax)
             ax.grid(alpha=0.3)
@@ -102,6 +104,22 @@ def plot_judgments(summary: pd.DataFrame, path: str) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+
+def _mark_unparsed(axes, line: pd.DataFrame) -> None:
+    """Ring the points whose judgments had unparsed replies, and name the rounds where
+    none parsed (no point can be drawn there), so no gap or shift goes unexplained."""
+    partial = line[(line["unparsed"] > 0) & (line["n"] > 0)]
+    for ax, values in zip(axes, (partial["RS"], partial["win"] / partial["n"]), strict=True):
+        ax.scatter(partial["round"], values, s=160, facecolors="none", edgecolors="red")
+    for round_ in line.loc[line["n"] == 0, "round"]:
+        for ax in axes:
+            ax.axvline(round_, color="red", lw=0.8, ls=":")
+            ax.annotate("no verdict\nparsed", (round_, 0.5), xycoords=("data", "axes fraction"),
+                        ha="center", color="red", fontsize="small")  # fmt: skip
+    if len(partial) or (line["n"] == 0).any():
+        axes[1].scatter([], [], s=80, facecolors="none", edgecolors="red",
+                        label="unparsed replies (summary.tsv: note)")  # fmt: skip
 
 
 def plot_vendi(tables: dict[str, pd.DataFrame], path: str) -> None:

@@ -4,16 +4,19 @@ import logging
 
 from selfalign.jsonl import write_jsonl
 from selfalign.judging import make_judge
-from selfalign.judgments import answers_from_file, judge_pairs, summarize
+from selfalign.judgments import answers_from_file, judge_pairs, summarize, unparsed_error
 from selfalign.logs import log_to
 
 log_to(snakemake.log[0])
+settings = snakemake.params.judge
 records = judge_pairs(
     answers_from_file(snakemake.input.model),
     answers_from_file(snakemake.input.opponent),
-    make_judge(snakemake.params.judge),
+    make_judge(settings),
     model_name=snakemake.params.model_name,
     opponent_name=snakemake.wildcards.opponent,
 )
-write_jsonl(records, snakemake.output[0])
 logging.info("%s", summarize(records))
+if error := unparsed_error(records, settings["max_unparsed"], snakemake.output[0]):
+    raise RuntimeError(error)
+write_jsonl(records, snakemake.output[0])
