@@ -31,7 +31,14 @@ def vllm_humback_config() -> dict:
         generation={"backend": "vllm", "batch_size": 12, "vllm": CPU_ENGINE},
         # greedy: on vLLM's CPU build sampled draws depend on the batching (no per-request seed)
         augment={"shards": 1, "max_new_tokens": 8, "temperature": 0.0},
-        curate={"scorer": "model", "threshold": 1, "shards": 1, "max_new_tokens": 8},
+        # a tiny model writes no "Score: N": the run goes on with the seed (allow_empty)
+        curate={
+            "scorer": "model",
+            "threshold": 1,
+            "shards": 1,
+            "max_new_tokens": 8,
+            "allow_empty": True,
+        },
         n_iterations=1,
     )
     model = copy.deepcopy(TINY_CONFIG["models"]["tiny"])

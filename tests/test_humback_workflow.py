@@ -1,6 +1,7 @@
 """The Humback stages, and DiverseEvol on their curated set, run with Snakemake's CLI."""
 
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -241,3 +242,42 @@ def test_every_model_is_evaluated_humback_and_diverseevol_alike(humback_run):
         assert table["selfalign_tiny acc"].between(0, 1).all()
         assert table["RS qs vs first"].isna().tolist() == [True, True] + [False] * (len(models) - 2)
     assert (humback_run / "report" / "models.png").stat().st_size > 10_000
+
+
+def test_a_curation_that_parses_nothing_stops_unless_allowed(tmp_path):
+    config = humback_config(
+        curate={"scorer": "model", "threshold": 5, "shards": 1, "max_new_tokens": 8},
+        augment={"shards": 1, "max_new_tokens": 8},
+        n_iterations=1,
+    )
+    config["datasets"] = {"demo": config["datasets"]["demo"]}
+    config.pop("runs")
+    config["evaluation"] = {
+        "testsets": {"qs": {"generate": {"dataset": "demo", "n_records": 2}}},
+        "generation": {"max_new_tokens": 4, "temperature": 0.0},
+        "judge": {"backend": "reference"},
+        "opponents": {"first": {"round": 0}},
+    }
+    write_config(tmp_path, config)
+    failed = run_snakemake(tmp_path, check=False)
+    assert failed.returncode != 0
+    assert re.search(  # on the console: the run, the iteration, the histogram, the fix
+        r"humback\.hb iteration 1: curation scores 1: 0, 2: 0, 3: 0, 4: 0, 5: 0, "
+        r"unparsed: (\d+); kept 0 of \1 \(0% parsed\)",
+        failed.stderr,
+    ), failed.stderr[-3000:]
+    assert re.search(
+        r"humback\.hb iteration 1: only 0 of \d+ curation replies \(0%\) have a 'Score: N' "
+        r"line, below curate\.min_parsed \(50%\), so M1 would train on the seed alone\. "
+        r".*set curate\.allow_empty: true",
+        failed.stderr,
+    )
+    assert not (tmp_path / "results/hb/humback/curated_1.jsonl").exists()
+    assert not (tmp_path / "results/hb/humback/M1").exists()
+
+    config["humback"]["hb"]["curate"]["allow_empty"] = True
+    write_config(tmp_path, config)
+    run_snakemake(tmp_path)
+    models = pd.read_csv(tmp_path / "results/hb/models.tsv", sep="\t").set_index("model")
+    assert models.loc["M1", "note"] == "trained on the seed alone: curation kept no pair"
+    assert pd.isna(models.loc["M0", "note"])

@@ -30,8 +30,9 @@ def log_to(path: str) -> None:
     which ``benchmarks/workflow_overhead.py`` sets against the job's wall time.
     """
     stream = open(path, "a", buffering=1, encoding="utf-8")  # noqa: SIM115 - lives as long as the job
-    console = os.fdopen(os.dup(2), "w", buffering=1)  # the job's own stderr: Snakemake's console
-    sys.excepthook = _reporting_to(console, path)
+    global _console
+    _console = os.fdopen(os.dup(2), "w", buffering=1)  # the job's own stderr: Snakemake's console
+    sys.excepthook = _reporting_to(_console, path)
     sys.stdout = sys.stderr = stream
     for descriptor in (1, 2):  # child processes too (vLLM's engine, torchrun's ranks)
         os.dup2(stream.fileno(), descriptor)
@@ -48,13 +49,24 @@ def log_to(path: str) -> None:
     atexit.register(_log_peak_memory)
 
 
-def _reporting_to(console, path: str):
+_console = None  # the job's own stderr, once log_to has sent stderr to the log
+
+
+def console(message: str) -> None:
+    """A line for the person watching the run (and the log): what a job found that
+    they must not miss, such as how many verdicts or scores parsed."""
+    logging.info("%s", message)
+    if _console is not None:
+        _console.write(message + "\n")
+
+
+def _reporting_to(stream, path: str):
     """An excepthook: the traceback to the log, and why the job failed to the console,
     so a user sees the reason beside Snakemake's "Error in rule", not only a log path."""
 
     def report(kind, error, traceback):
         sys.__excepthook__(kind, error, traceback)  # to stderr, which is the log
-        console.write(f"{kind.__name__}: {error}\n(traceback in {path})\n")
+        stream.write(f"{kind.__name__}: {error}\n(traceback in {path})\n")
 
     return report
 

@@ -49,6 +49,16 @@ def lm_eval_columns(tables: dict[str, str | Path]) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
+def curation_notes(scores: dict[str, str | Path]) -> pd.DataFrame:
+    """A note on each Humback model M_t whose curation kept no pair (``allow_empty``)."""
+    notes = {}
+    for model, path in scores.items():
+        kept = int(pd.read_csv(path, sep="\t")["kept"].iloc[0])
+        if not kept:
+            notes[model] = "trained on the seed alone: curation kept no pair"
+    return pd.DataFrame({"note": pd.Series(notes, dtype=object)})
+
+
 def model_table(models: list[str], parts: list[pd.DataFrame]) -> pd.DataFrame:
     """The parts side by side, one row per model in ``models`` order."""
     table = pd.concat([p for p in parts if not p.empty], axis=1) if parts else pd.DataFrame()

@@ -148,14 +148,14 @@ def plot_model_tables(tables: dict[str, pd.DataFrame], path: str) -> None:
     fig, axes = plt.subplots(1, len(tables), figsize=(6 * len(tables), 4.2), squeeze=False)
     for ax, (run, table) in zip(axes[0], tables.items(), strict=True):
         x = range(len(table))
-        for column in table.columns.drop("model"):
+        for column in table.select_dtypes("number").columns:
             values = table[column] / (100 if column == "AlpacaEval win rate" else 1)
             label = f"{column} / 100" if column == "AlpacaEval win rate" else column
             ax.plot(x, values, marker="o", label=label)
         ax.set_xticks(list(x), table["model"], rotation=45 if len(table) > 8 else 0)
         ax.set_title(run)
         ax.grid(alpha=0.3)
-        if len(table.columns) > 1:
+        if len(table.select_dtypes("number").columns):
             ax.legend(fontsize="x-small")
     fig.suptitle("Every model of each run")
     fig.tight_layout()

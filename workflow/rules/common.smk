@@ -5,6 +5,8 @@ from snakemake.exceptions import WorkflowError
 
 from selfalign import plan
 from selfalign.config import ConfigError, check_batches, check_config, gpu_memory_warnings
+from selfalign.environments import has_vllm, missing_vllm
+from selfalign.environments import vllm_python as repository_vllm_python
 from selfalign.humback import SEED_TAG
 from selfalign.launch import JobShape
 from selfalign.pool_meta import size_from_meta
@@ -246,7 +248,7 @@ def vllm_python():
     """The vLLM environment's interpreter: the judge's ``server.python``, or the
     ``.venv-vllm`` that envs/install-venvs.sh builds beside the Snakefile."""
     given = EVALUATION["judge"]["server"]["python"]
-    return given or str(Path(workflow.basedir) / ".venv-vllm" / "bin" / "python")
+    return given or str(repository_vllm_python(workflow.basedir))
 
 
 def judge_settings():
@@ -265,6 +267,18 @@ if JUDGMENTS and EVALUATION["judge"]["backend"] == "vllm_local" and not Path(vll
         f"python, and {vllm_python()} does not exist: run envs/install-venvs.sh, or set "
         f"evaluation.judge.server.python"
     )
+
+
+def generation_backends():
+    backends = {EVALUATION["generation"]["backend"]} if EVALUATION else set()
+    return backends | {spec["generation"]["backend"] for spec in HUMBACK.values()}
+
+
+# A local run without --sdm runs vLLM jobs with .venv-vllm's python (selfalign.environments)
+deployment = getattr(workflow.deployment_settings, "deployment_method", None)
+if "vllm" in generation_backends() and not deployment and not has_vllm():
+    if not repository_vllm_python(workflow.basedir).is_file():
+        raise WorkflowError(missing_vllm(workflow.basedir))
 
 
 def judge_model_input(wildcards):
@@ -304,6 +318,8 @@ def model_table_inputs(wildcards):
         inputs["alpaca_eval"] = alpaca_eval_files(run, "leaderboard.tsv")
     if "lm_eval" in EVALUATION:
         inputs["lm_eval"] = [f"results/{run}/lm_eval/{m}.tsv" for m in evaluated_models(run)]
+    if run in HUMBACK:  # whether a curation kept nothing (curate.allow_empty)
+        inputs["curation"] = humback_targets(run)[HUMBACK[run]["n_iterations"] + 1 :]
     return inputs
 
 

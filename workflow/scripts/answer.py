@@ -2,9 +2,11 @@
 
 import logging
 import time
+from pathlib import Path
 
 import torch
 
+from selfalign.environments import run_in_vllm_environment
 from selfalign.generation import generate
 from selfalign.gpus import claim_gpus
 from selfalign.jsonl import write_jsonl
@@ -14,6 +16,9 @@ from selfalign.testsets import load_testset
 
 
 def main():
+    run_in_vllm_environment(
+        snakemake.params.generation["backend"], Path(snakemake.scriptdir).parents[1]
+    )
     log_to(snakemake.log[0])
     claim_gpus(int(snakemake.resources.get("gpu", 0)))
     torch.set_num_threads(snakemake.threads)

@@ -1,7 +1,10 @@
 """Stage 4, one shard: the backward model writes an instruction for each text."""
 
+from pathlib import Path
+
 import torch
 
+from selfalign.environments import run_in_vllm_environment
 from selfalign.generation import generate
 from selfalign.gpus import claim_gpus
 from selfalign.humback import BACKWARD_INSTRUCTION
@@ -11,6 +14,9 @@ from selfalign.logs import log_to
 
 
 def main():
+    run_in_vllm_environment(
+        snakemake.params.generation["backend"], Path(snakemake.scriptdir).parents[1]
+    )
     log_to(snakemake.log[0])
     claim_gpus(int(snakemake.resources.get("gpu", 0)))
     torch.set_num_threads(snakemake.threads)

@@ -1,11 +1,9 @@
 """Judge one round's answers against an opponent's, in both orders."""
 
-import logging
-
 from selfalign.jsonl import write_jsonl
 from selfalign.judging import make_judge
 from selfalign.judgments import answers_from_file, judge_pairs, summarize, unparsed_error
-from selfalign.logs import log_to
+from selfalign.logs import console, log_to
 
 log_to(snakemake.log[0])
 settings = snakemake.params.judge
@@ -16,7 +14,14 @@ records = judge_pairs(
     model_name=snakemake.params.model_name,
     opponent_name=snakemake.wildcards.opponent,
 )
-logging.info("%s", summarize(records))
+summary = summarize(records)
+replies = 2 * len(records)
+console(
+    f"{snakemake.params.model_name} vs {snakemake.wildcards.opponent} on "
+    f"{snakemake.wildcards.testset}: win/tie/lose {summary['win']}/{summary['tie']}/"
+    f"{summary['lose']}, RS {summary['RS']:.3f}; {replies - summary['unparsed']} of {replies} "
+    f"judge replies parsed"
+)
 if error := unparsed_error(records, settings["max_unparsed"], snakemake.output[0]):
     raise RuntimeError(error)
 write_jsonl(records, snakemake.output[0])

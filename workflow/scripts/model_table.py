@@ -6,6 +6,7 @@ from selfalign.files import atomic_output
 from selfalign.logs import log_to
 from selfalign.model_table import (
     alpaca_eval_column,
+    curation_notes,
     exact_match_columns,
     judge_columns,
     lm_eval_columns,
@@ -25,5 +26,13 @@ if hasattr(snakemake.input, "alpaca_eval"):  # leaderboards, where a judge score
     parts.append(alpaca_eval_column(leaderboards))
 if hasattr(snakemake.input, "lm_eval"):
     parts.append(lm_eval_columns(dict(zip(models, snakemake.input.lm_eval, strict=True))))
+if hasattr(snakemake.input, "curation"):  # Humback: M1 .. Mn, each after its curation
+    parts.append(
+        curation_notes(
+            dict(
+                zip(models[-len(snakemake.input.curation) :], snakemake.input.curation, strict=True)
+            )
+        )
+    )
 with atomic_output(snakemake.output[0]) as tmp:
     model_table(models, parts).to_csv(tmp, sep="\t", index=False, float_format="%.4f")

@@ -155,6 +155,32 @@ def curate(scored: list[dict], settings: dict) -> Curation:
     )
 
 
+def curation_problem(summary: dict[str, int], settings: dict) -> str | None:
+    """Why a curation cannot stand: too few replies parsed (``min_parsed``), or no
+    pair kept; None where it can."""
+    pairs = summary["pairs"]
+    parsed = pairs - summary["unparsed"]
+    if pairs and parsed < settings["min_parsed"] * pairs:
+        return (
+            f"only {parsed} of {pairs} curation replies ({parsed / pairs:.0%}) have a "
+            f"'Score: N' line, below curate.min_parsed ({settings['min_parsed']:.0%})"
+        )
+    if not summary["kept"]:
+        return f"no pair scored {settings['threshold']} or more (curate.threshold) was kept"
+    return None
+
+
+def describe_scores(summary: dict[str, int]) -> str:
+    """The histogram in one line: ``1: 3, 2: 0, ... unparsed: 1; kept 5 of 9 (89% parsed)``."""
+    scores = ", ".join(f"{s}: {summary[str(s)]}" for s in range(1, 6))
+    parsed = summary["pairs"] - summary["unparsed"]
+    share = parsed / summary["pairs"] if summary["pairs"] else 0.0
+    return (
+        f"scores {scores}, unparsed: {summary['unparsed']}; kept {summary['kept']} of "
+        f"{summary['pairs']} ({share:.0%} parsed)"
+    )
+
+
 _NAVIGATION = re.compile(r"\|")
 _PROMOTION = re.compile(r"buy now|subscribe|click here|free shipping|limited offer|% off", re.I)
 _FORUM = re.compile(r"\blol\b|\+1|\bbump\b|\breply\b|\bquote\b|posted by|\btbh\b", re.I)
