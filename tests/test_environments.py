@@ -8,12 +8,13 @@ from __future__ import annotations
 import copy
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, TINY_CONFIG, run_snakemake, write_config
+from conftest import REPO, TINY_CONFIG, run_snakemake, snakemake_command, write_config
 from test_humback_workflow import humback_config
 from test_vllm import CPU_ENGINE, VLLM_ENV, needs_vllm
 
@@ -94,6 +95,40 @@ def test_every_rule_loads_its_module_and_vllm_generates(local_module_run):
         assert "Initializing a V1 LLM engine" in log.read_text()  # vLLM's own log line
     curation = (results / "hb" / "humback" / "curation_1.jsonl").read_text()
     assert curation.strip()
+
+
+@needs_vllm
+def test_a_plain_local_run_generates_in_the_vllm_environment(local_module_run, tmp_path):
+    """No --sdm, no modules: the augment job runs its script again with .venv-vllm's
+    python, and writes what the env-modules run wrote."""
+    write_config(tmp_path, vllm_humback_config())
+    run_snakemake(tmp_path, "--until", "humback_augment_merge")
+    used = interpreters(tmp_path / "results")
+    assert Path(used["augment_0_of_1.log"]).parent == VLLM_ENV / "bin"
+    assert Path(used["finetune_backward.log"]).parent == Path(sys.executable).parent
+    augmented = "hb/humback/augmented.jsonl"
+    assert (tmp_path / "results" / augmented).read_text() == (
+        local_module_run / "results" / augmented
+    ).read_text()
+
+
+def test_without_a_vllm_environment_the_dry_run_says_how_to_build_one(tmp_path):
+    repository = tmp_path / "repository"  # this one, without its .venv-vllm
+    repository.mkdir()
+    for part in ("Snakefile", "workflow", "src", "profiles", "config"):
+        copy = shutil.copytree if (REPO / part).is_dir() else shutil.copy
+        copy(REPO / part, repository / part)
+    workdir = tmp_path / "run"
+    write_config(workdir, vllm_humback_config())
+    command = snakemake_command(workdir, "-n")
+    command[command.index("--snakefile") + 1] = str(repository / "Snakefile")
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert result.returncode != 0
+    assert (
+        f"generation.backend vllm needs the vLLM environment, and "
+        f"{repository}/.venv-vllm/bin/python does not exist: build it with "
+        f"envs/install-venvs.sh"
+    ) in result.stdout + result.stderr
 
 
 @needs_vllm
