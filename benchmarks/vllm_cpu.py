@@ -9,6 +9,9 @@ around (instruction, answer) pairs, the prompts sharing their first ~870 tokens,
 with vLLM's prefix caching on and off.
 
     .venv-vllm/bin/python benchmarks/vllm_cpu.py [--prompts 200] [--new-tokens 64]
+
+``--model FOLDER`` measures a model folder instead (SmolLM2, as config/smollm2.yaml
+converts it), prompted in its chat template.
 """
 
 from __future__ import annotations
@@ -73,23 +76,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--prompts", type=int, default=200)
     parser.add_argument("--new-tokens", type=int, default=64)
+    parser.add_argument("--model", help="a model folder, prompted in its chat template")
     args = parser.parse_args()
 
     from selfalign.modeling import load_tokenizer
     from selfalign.sft import prompt_ids
 
     records = json.loads(ALPACA.read_text())
-    folder = tempfile.mkdtemp(prefix="vllm-cpu-")
-    build_lively_demo_model(
-        records[:2000], folder, max_positions=2048, num_attention_heads=1, head_dim=64
-    )
+    folder, prompt_format = args.model, "chat_template"
+    if folder is None:
+        folder, prompt_format = tempfile.mkdtemp(prefix="vllm-cpu-"), "alpaca"
+        build_lively_demo_model(
+            records[:2000], folder, max_positions=2048, num_attention_heads=1, head_dim=64
+        )
     tokenizer = load_tokenizer(folder)
     chosen = records[: args.prompts]
-    answers = [prompt_ids(tokenizer, r) for r in chosen]
+    answers = [prompt_ids(tokenizer, r, prompt_format) for r in chosen]
     curation = [
         prompt_ids(
             tokenizer,
             {"instruction": curation_prompt(r["instruction"], r["output"]), "system": SEED_TAG},
+            prompt_format,
         )
         for r in chosen
     ]
