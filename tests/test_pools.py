@@ -84,8 +84,13 @@ def test_fields_name_other_columns_and_ids_may_be_integers(tmp_path):
     for name, spec in sources(tmp_path, rows).items():
         assert load_pool(spec | {"fields": fields}) == expected, name
     assert check_json_records(tmp_path / "pool.jsonl", fields) == expected
-    with pytest.raises(DataError, match=r"record 0: missing field 'output' \(column 'reply'\)"):
+    with pytest.raises(DataError) as missing:
         load_pool({"path": str(tmp_path / "pool.parquet"), "fields": fields | {"output": "reply"}})
+    assert str(missing.value) == (
+        f"{tmp_path / 'pool.parquet'}: no column is read as 'output' (missing field 'output' "
+        "(column 'reply')); its columns are ['uid', 'question', 'answer']: name the one to "
+        "read in the dataset's fields, e.g. fields: {output: answer}"
+    )
 
 
 def test_a_prepared_pool_is_read_back_by_rows(tmp_path):

@@ -9,7 +9,6 @@ missing these tests skip and say how to build it.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ from selfalign.alpaca_eval import judge_outputs
 from selfalign.generation import Sampling, get_backend
 from selfalign.judging import Comparison, make_judge, parse_scores
 from selfalign.judging.openai_judge import JudgeUnavailable
+from selfalign.judging.vllm_server import answers as vllm_server_answers
 from selfalign.training import finetune
 
 VLLM_ENV = REPO / ".venv-vllm"
@@ -216,14 +216,6 @@ def test_openai_judge_against_vllm_serve(vllm_server, demo_records, tmp_path):
     assert vllm_server.requests_served() == len(comparisons) + 2
 
 
-def process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
 @needs_vllm
 def test_judge_jobs_share_one_served_model_that_stops_once_unused(
     vllm_model, demo_records, tmp_path
@@ -260,10 +252,9 @@ def test_judge_jobs_share_one_served_model_that_stops_once_unused(
     assert all(parse_scores(reply) for reply in first + second), first + second
 
     deadline = time.monotonic() + 90
-    while process_alive(state["pid"]):
+    while state_file.exists() or vllm_server_answers(state["url"]):
         assert time.monotonic() < deadline, "the unused server did not stop"
         time.sleep(1)
-    assert not state_file.exists()
     assert make_judge(settings).judge(comparisons) == first + second  # from the cache
     assert not state_file.exists()
 

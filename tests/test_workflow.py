@@ -270,6 +270,7 @@ def test_a_second_config_in_a_folder_in_use_is_refused(tmp_path):
     config, _ = file_pool_config(tmp_path, [{"instruction": "Q", "output": "A"}] * 2)
     write_config(tmp_path, config)
     claim_file = tmp_path / "results/.running.json"
+    round_0 = "results/kc/data/rd_0_labeled.tsv"  # no model needed
     with subprocess.Popen(["sleep", "60"]) as other:  # a run of another config, alive
         claim({"another": "config"}, ["other.yaml"], claim_file)
         record = json.loads(claim_file.read_text())
@@ -278,12 +279,12 @@ def test_a_second_config_in_a_folder_in_use_is_refused(tmp_path):
         assert "results/ is in use by another snakemake run with a different config" in (
             warned.stdout + warned.stderr
         )
-        refused = run_snakemake(tmp_path, check=False)
+        refused = run_snakemake(tmp_path, round_0, check=False)
         assert refused.returncode != 0 and "other.yaml" in refused.stderr
         assert not (tmp_path / "results/pools").exists()
-        run_snakemake(tmp_path, "--nolock")  # asked for
+        run_snakemake(tmp_path, round_0, "--nolock")  # asked for
         other.kill()
-    run_snakemake(tmp_path, "--forcerun", "init_round")  # the other run has ended
+    run_snakemake(tmp_path, round_0, "--forcerun", "init_round")  # the other run has ended
     assert not claim_file.exists()
 
 

@@ -18,6 +18,13 @@ from pathlib import Path
 VLLM_ENV = ".venv-vllm"
 
 
+def workflow_root(script_dir: str | Path) -> Path:
+    """The folder of the Snakefile above a job's script folder (Snakemake gives that
+    folder unresolved, e.g. ``workflow/rules/../scripts``)."""
+    folder = Path(script_dir).resolve()
+    return next((p for p in (folder, *folder.parents) if (p / "Snakefile").is_file()), folder)
+
+
 def vllm_python(repository: str | Path) -> Path:
     return Path(repository) / VLLM_ENV / "bin" / "python"
 

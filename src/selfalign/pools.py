@@ -129,11 +129,13 @@ def _text_column(table: pa.Table, field: str, fields: dict | None) -> pa.Chunked
         if field == "input":
             return None
         found = table.column_names
+        taken = set((fields or {}).values()) | set(KNOWN_FIELDS)
+        free = [c for c in found if c not in taken] or ["COLUMN"]
         raise Fault(
             -1,
             f"no column is read as '{field}' ({missing_field(field, fields)}); its columns are "
             f"{found}: name the one to read in the dataset's fields, e.g. "
-            f"fields: {{{field}: {found[0] if found else 'COLUMN'}}}",
+            f"fields: {{{field}: {free[0]}}}",
         )
     if field != "input" and column.null_count:
         raise Fault(_first(pc.is_null(column)), missing_field(field, fields))

@@ -2,12 +2,11 @@
 
 import logging
 import time
-from pathlib import Path
 
 import torch
 
 from selfalign.alpaca_eval import model_outputs, read_instructions, write_model_outputs
-from selfalign.environments import run_in_vllm_environment
+from selfalign.environments import run_in_vllm_environment, workflow_root
 from selfalign.generation import generate
 from selfalign.gpus import claim_gpus
 from selfalign.logs import log_to
@@ -16,7 +15,7 @@ from selfalign.prompts import with_system
 
 def main():
     run_in_vllm_environment(
-        snakemake.params.generation["backend"], Path(snakemake.scriptdir).parents[1]
+        snakemake.params.generation["backend"], workflow_root(snakemake.scriptdir)
     )
     log_to(snakemake.log[0])
     claim_gpus(int(snakemake.resources.get("gpu", 0)))

@@ -2,11 +2,10 @@
 
 import logging
 import time
-from pathlib import Path
 
 import torch
 
-from selfalign.environments import run_in_vllm_environment
+from selfalign.environments import run_in_vllm_environment, workflow_root
 from selfalign.generation import generate
 from selfalign.gpus import claim_gpus
 from selfalign.jsonl import write_jsonl
@@ -17,7 +16,7 @@ from selfalign.testsets import load_testset
 
 def main():
     run_in_vllm_environment(
-        snakemake.params.generation["backend"], Path(snakemake.scriptdir).parents[1]
+        snakemake.params.generation["backend"], workflow_root(snakemake.scriptdir)
     )
     log_to(snakemake.log[0])
     claim_gpus(int(snakemake.resources.get("gpu", 0)))

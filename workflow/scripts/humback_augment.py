@@ -1,10 +1,8 @@
 """Stage 4, one shard: the backward model writes an instruction for each text."""
 
-from pathlib import Path
-
 import torch
 
-from selfalign.environments import run_in_vllm_environment
+from selfalign.environments import run_in_vllm_environment, workflow_root
 from selfalign.generation import generate
 from selfalign.gpus import claim_gpus
 from selfalign.humback import BACKWARD_INSTRUCTION
@@ -15,7 +13,7 @@ from selfalign.logs import log_to
 
 def main():
     run_in_vllm_environment(
-        snakemake.params.generation["backend"], Path(snakemake.scriptdir).parents[1]
+        snakemake.params.generation["backend"], workflow_root(snakemake.scriptdir)
     )
     log_to(snakemake.log[0])
     claim_gpus(int(snakemake.resources.get("gpu", 0)))

@@ -1,11 +1,9 @@
 """Stage 6, one shard: M_{t-1} scores its share of the augmented pairs from 1 to 5
 (or the proxy does, with M_{t-1}'s own scores beside it under ``agreement``)."""
 
-from pathlib import Path
-
 import torch
 
-from selfalign.environments import run_in_vllm_environment
+from selfalign.environments import run_in_vllm_environment, workflow_root
 from selfalign.gpus import claim_gpus
 from selfalign.humback.curation import score_pairs
 from selfalign.humback.shards import shard
@@ -15,7 +13,7 @@ from selfalign.logs import log_to
 
 def main():
     run_in_vllm_environment(
-        snakemake.params.generation["backend"], Path(snakemake.scriptdir).parents[1]
+        snakemake.params.generation["backend"], workflow_root(snakemake.scriptdir)
     )
     log_to(snakemake.log[0])
     claim_gpus(int(snakemake.resources.get("gpu", 0)))

@@ -7,10 +7,11 @@ Each call is retried on 429s, 5xx replies, timeouts and dropped connections,
 with exponential backoff (or the server's ``retry-after``), ``max_retries``
 times. A refused key, a missing model or a malformed request stops the job at
 once; so do ``max_connection_failures`` connection failures in a row, with the
-URL and model in the message, and so do as many timeouts in a row (a server
-that accepts connections but never answers). Replies go to the shared cache as they arrive
-(``selfalign.judging.cache``); each prompt is claimed before it is sent, so
-concurrent jobs and runs send it once.
+URL and model in the message, and so do ``max_connection_failures`` + 2 x
+``max_concurrency`` timeouts in a row (a server that accepts connections but
+never answers; a slow reply now and then is no outage). Replies go to the
+shared cache as they arrive (``selfalign.judging.cache``); each prompt is
+claimed before it is sent, so concurrent jobs and runs send it once.
 """
 
 from __future__ import annotations
@@ -38,17 +39,23 @@ class JudgeUnavailable(RuntimeError):
 
 
 class _Breaker:
-    """Trips after ``limit`` connection failures in a row; any reply resets it."""
+    """Trips after ``limit`` connection failures in a row, or ``timeout_limit`` timeouts
+    in a row (a slow reply is no outage, so timeouts need a longer run); any reply
+    resets both."""
 
-    def __init__(self, limit: int):
-        self.limit, self.in_a_row = limit, 0
+    def __init__(self, limit: int, timeout_limit: int):
+        self.limits = {"connection failures": limit, "timeouts": timeout_limit}
+        self.in_a_row = dict.fromkeys(self.limits, 0)
 
-    def failure(self) -> bool:
-        self.in_a_row += 1
-        return self.in_a_row >= self.limit
+    def failure(self, kind: str) -> str | None:
+        """What tripped it (``3 connection failures in a row``), or None."""
+        self.in_a_row[kind] += 1
+        if self.in_a_row[kind] >= self.limits[kind]:
+            return f"{self.in_a_row[kind]} {kind} in a row"
+        return None
 
     def success(self) -> None:
-        self.in_a_row = 0
+        self.in_a_row = dict.fromkeys(self.limits, 0)
 
 
 def backoff_seconds(attempt: int, error) -> float:
@@ -166,7 +173,9 @@ class OpenAIJudge:
         others are done. Either way, the claims of unsent prompts are given up."""
         client = self._client()
         limit = asyncio.Semaphore(self.settings["max_concurrency"])
-        breaker = _Breaker(self.settings.get("max_connection_failures", 3))
+        failures = self.settings.get("max_connection_failures", 3)
+        # a hung server times out a whole wave of calls at once: allow two waves
+        breaker = _Breaker(failures, failures + 2 * self.settings["max_concurrency"])
         got: dict[str, str] = {}
 
         async def ask(key: str, comparison: Comparison) -> None:
@@ -224,11 +233,11 @@ class OpenAIJudge:
             except (openai.NotFoundError, openai.BadRequestError) as err:
                 raise JudgeUnavailable(f"{where} rejected the request: {err}") from err
             except openai.APIConnectionError as err:  # refused, dropped or timed out
-                if breaker.failure():
+                kind = "timeouts" if isinstance(err, openai.APITimeoutError) else None
+                if tripped := breaker.failure(kind or "connection failures"):
                     raise JudgeUnavailable(
-                        f"cannot reach {where}: {breaker.in_a_row} connection failures or "
-                        f"timeouts in a row ({err.__cause__ or err}); start the server or fix "
-                        "evaluation.judge.base_url"
+                        f"cannot reach {where}: {tripped} ({err.__cause__ or err}); start the "
+                        "server or fix evaluation.judge.base_url"
                     ) from err
                 if last:
                     raise
