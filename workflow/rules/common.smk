@@ -258,7 +258,8 @@ def judge_settings():
     if judge["backend"] != "vllm_local":
         return judge
     server = {**judge["server"], "state_dir": "results/judge_server"}
-    return {**judge, "model_dir": model_path(judge["model"]), "vllm_python": vllm_python(), "server": server}
+    local = {"model_dir": model_path(judge["model"]), "vllm_python": vllm_python()}
+    return {**judge, **local, "server": server}
 
 
 if JUDGMENTS and EVALUATION["judge"]["backend"] == "vllm_local" and not Path(vllm_python()).is_file():
@@ -319,7 +320,7 @@ def model_table_inputs(wildcards):
     if "lm_eval" in EVALUATION:
         inputs["lm_eval"] = [f"results/{run}/lm_eval/{m}.tsv" for m in evaluated_models(run)]
     if run in HUMBACK:  # whether a curation kept nothing (curate.allow_empty)
-        inputs["curation"] = humback_targets(run)[HUMBACK[run]["n_iterations"] + 1 :]
+        inputs["curation"] = curation_score_files(run)
     return inputs
 
 
@@ -365,11 +366,15 @@ def humback_curation_shards(run, t):
     return [f"results/{run}/humback/curation_{t}/shard_{i}_of_{n}.jsonl" for i in range(n)]
 
 
+def curation_score_files(run):
+    """The score histogram of each curation, t = 1 .. n_iterations."""
+    last = HUMBACK[run]["n_iterations"]
+    return [f"results/{run}/humback/curation_{t}_scores.tsv" for t in range(1, last + 1)]
+
+
 def humback_targets(run):
     last = HUMBACK[run]["n_iterations"]
-    return [f"results/{run}/humback/M{t}" for t in range(last + 1)] + [
-        f"results/{run}/humback/curation_{t}_scores.tsv" for t in range(1, last + 1)
-    ]
+    return [f"results/{run}/humback/M{t}" for t in range(last + 1)] + curation_score_files(run)
 
 
 def final_targets():

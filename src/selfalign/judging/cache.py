@@ -68,7 +68,7 @@ class ReplyCache:
                 ).fetchone()
                 if row is not None:
                     reply, parsed, attempts, owner, lease_until = row
-                    if parsed or attempts >= self.max_attempts:
+                    if self._is_final(parsed, attempts):
                         claim.ready[key] = reply
                         continue
                     if owner not in (None, self.owner) and lease_until > now:
@@ -102,12 +102,20 @@ class ReplyCache:
             [(key, self.owner) for key in keys],
         )
 
-    def replies(self, keys: list[str]) -> dict[str, str | None]:
-        found = {}
+    def final(self, keys: list[str]) -> set[str]:
+        """The keys whose reply is final (read only: nothing is claimed)."""
+        done = set()
         for key in dict.fromkeys(keys):
-            row = self._db.execute("SELECT reply FROM verdicts WHERE key = ?", (key,)).fetchone()
-            found[key] = row[0] if row else None
-        return found
+            row = self._db.execute(
+                "SELECT parsed, attempts FROM verdicts WHERE key = ?", (key,)
+            ).fetchone()
+            if row is not None and self._is_final(*row):
+                done.add(key)
+        return done
+
+    def _is_final(self, parsed: int, attempts: int) -> bool:
+        """A reply that parsed, or the last one asked for."""
+        return bool(parsed) or attempts >= self.max_attempts
 
     def close(self) -> None:
         self._db.close()

@@ -130,9 +130,7 @@ class OpenAIJudge:
         cache = self._cache()
         try:
             keys = self._keys(comparisons)
-            claim = cache.claim(keys, self.model, lease_seconds=0)
-            cache.release(claim.mine)
-            return len(set(keys)) - len(claim.ready)
+            return len(set(keys)) - len(cache.final(keys))
         finally:
             cache.close()
 
