@@ -25,6 +25,8 @@ REPO_ZERO = {stage: f"config/deepspeed/zero{stage}.json" for stage in (2, 3)}
         ({"gpu": 4}, 4, 1, "standalone"),
         ({"gpu": 8}, 8, 1, "standalone"),
         ({"gpu": 16, "nodes": 2}, 8, 2, "srun"),
+        ({"gpu": 0, "gres": "gpu:8", "nodes": 2}, 8, 2, "srun"),  # per node, as SLURM's
+        ({"gpu": 0, "gres": "gpu:a100:4", "nodes": 2}, 4, 2, "srun"),
     ],
 )
 def test_launch_is_derived_from_the_job_resources(resources, nproc, nnodes, launcher):

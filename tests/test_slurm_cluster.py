@@ -13,7 +13,6 @@ import importlib.util
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import threading
@@ -78,9 +77,9 @@ def small_node_profile(folder: Path, cpus: int) -> Path:
     profile = copy.deepcopy(PROFILE)
     profile.pop("software-deployment-method")  # no conda here: jobs run in this venv
     profile["latency-wait"] = 5
-    profile["default-resources"].update(mem_mb=1000, runtime=20)
     for resources in profile["set-resources"].values():
-        resources.update(mem_mb=1500, runtime=20)
+        grows = isinstance(resources["runtime"], str)  # an expression of the attempt
+        resources.update(mem_mb=1500, runtime="20 * attempt" if grows else 20)
         if "gpu" in resources:
             resources["gpu"] = 1
         if "cpus_per_gpu" in resources:
@@ -179,13 +178,18 @@ def test_slurm_profile_runs_every_job_through_sbatch_and_retries_a_cancelled_one
         for jobid, *rest, comment in squeue(*fields, name=run_id)
     }
     assert sorted(in_slurm) == sorted(slurm_id for _, slurm_id in submitted)
+    # the second submission of a job is its retry, and its runtime may grow with it
+    first_ids = {job: slurm_id for job, slurm_id in reversed(submitted)}
+    retried_ids = {slurm_id for job, slurm_id in submitted if first_ids[job] != slurm_id}
     settings = yaml.safe_load((profile / "config.yaml").read_text())
-    for _, partition, gpus, memory, limit, rule in in_slurm.values():
+    for slurm_id, (_, partition, gpus, memory, limit, rule) in in_slurm.items():
         gpus = gpus.replace("gres/", "gres:")  # newer SLURM writes gres/gpu:1
         on_gpu = rule in GPU_RULES
         assert (partition, gpus) == (("gpu", "gres:gpu:1") if on_gpu else ("cpu", "N/A")), rule
-        wanted = {**settings["default-resources"], **settings["set-resources"].get(rule, {})}
-        assert (memory, limit) == (f"{wanted['mem_mb']}M", f"{wanted['runtime']}:00"), rule
+        wanted = settings["set-resources"][rule]
+        attempt = 2 if slurm_id in retried_ids else 1
+        minutes = eval(str(wanted["runtime"]), {"attempt": attempt})
+        assert (memory, limit) == (f"{wanted['mem_mb']}M", f"{minutes}:00"), rule
     assert {rule for *_, rule in in_slurm.values()} & GPU_RULES
 
     # (c) the job cancelled while running failed, was submitted again, and the run finished
@@ -195,6 +199,7 @@ def test_slurm_profile_runs_every_job_through_sbatch_and_retries_a_cancelled_one
     retried = next(job for job, slurm_id in submitted if slurm_id == cancelled[0])
     attempts = [slurm_id for job, slurm_id in submitted if job == retried]
     assert len(attempts) == 2 and attempts[0] == cancelled[0]
+    assert in_slurm[attempts[1]][4] == "40:00"  # finetune's runtime: 20 * attempt
     others = {state for jobid, (state, *_) in in_slurm.items() if jobid != cancelled[0]}
     assert others == {"COMPLETED"}
 
@@ -249,26 +254,42 @@ def job_resources(dry_run: str) -> dict[str, list[dict]]:
     return jobs
 
 
+SITE_PROFILE = {  # a site's own global profile, as clusters ship them
+    "executor": "slurm",
+    "jobs": 20,
+    "default-resources": {"slurm_account": "site_account", "qos": "site_qos"},
+}
+
+
 @needs_cluster
-@pytest.mark.parametrize("profile", ["profiles/slurm", "slurm"])
-def test_the_slurm_profile_as_users_type_it_routes_every_gpu_rule(cluster, tmp_path, profile):
-    """``snakemake --profile profiles/slurm`` from the repository, and the profile copied
-    to ~/.config/snakemake/slurm as ``--profile slurm``: profiles/default is read too
-    (Snakemake says so) and changes none of the profile's GPU jobs."""
+@pytest.mark.parametrize("how", ["profiles/slurm", "installed", "beside a site profile"])
+def test_the_slurm_profile_as_users_type_it_routes_every_gpu_rule(cluster, tmp_path, how):
+    """From a fresh HOME: ``--profile profiles/slurm`` from the repository;
+    ``profiles/install`` then ``--profile slurm``; and a site's global profile with
+    ours as ``--workflow-profile``, where the site's account and QOS reach every job
+    and our partitions, GPUs, memory and times every GPU rule."""
     workdir = tmp_path / "work"
     workdir.mkdir()
     write_config(workdir, every_gpu_rule_config(workdir))
-    env = job_env()
-    if profile == "slurm":
-        shutil.copytree(REPO / "profiles/slurm", tmp_path / "home/.config/snakemake/slurm")
-        env["HOME"] = str(tmp_path / "home")
-        env.pop("XDG_CONFIG_HOME", None)
-    else:
-        profile = str(REPO / profile)  # the same folder, typed from the repository
+    env = job_env() | {"HOME": str(tmp_path / "home")}
+    env.pop("XDG_CONFIG_HOME", None)
+    profiles = ["--profile", str(REPO / "profiles/slurm")]
+    if how == "installed":
+        subprocess.run([REPO / "profiles/install"], env=env, check=True, timeout=60)
+        assert (tmp_path / "home/.config/snakemake/slurm/config.yaml").is_file()
+        again = subprocess.run([REPO / "profiles/install"], env=env, capture_output=True, text=True)
+        assert again.returncode == 1 and "exists" in again.stderr  # never replaced
+        profiles = ["--profile", "slurm"]
+    elif how == "beside a site profile":
+        site = tmp_path / "home/.config/snakemake/site"
+        site.mkdir(parents=True)
+        (site / "config.yaml").write_text(yaml.safe_dump(SITE_PROFILE))
+        profiles = ["--profile", "site", "--workflow-profile", str(REPO / "profiles/slurm")]
     result = subprocess.run(
         [
             *(sys.executable, "-m", "snakemake", "--snakefile", REPO / "Snakefile"),
-            *("--profile", profile, "--configfile", workdir / "config.yaml"),
+            *profiles,
+            *("--configfile", workdir / "config.yaml"),
             *("--sdm", "env-modules", "--dry-run"),  # this cluster has Lmod, not conda
         ],
         cwd=workdir,
@@ -278,7 +299,6 @@ def test_the_slurm_profile_as_users_type_it_routes_every_gpu_rule(cluster, tmp_p
         timeout=300,
     )
     assert result.returncode == 0, (result.stdout + result.stderr)[-6000:]
-    assert "workflow specific profile" in result.stderr and "profiles/default" in result.stderr
     jobs = job_resources(result.stdout)
     assert set(jobs) >= GPU_RULES
     for rule in GPU_RULES:
@@ -287,4 +307,11 @@ def test_the_slurm_profile_as_users_type_it_routes_every_gpu_rule(cluster, tmp_p
             assert resources["slurm_partition"] == wanted["slurm_partition"], rule
             assert int(resources["gpu"]) == wanted["gpu"], rule
             assert int(resources["mem_mb"]) == wanted["mem_mb"], rule
-            assert int(resources["runtime"]) == wanted["runtime"], rule
+            assert int(resources["runtime"]) == eval(str(wanted["runtime"]), {"attempt": 1})
+    if how == "beside a site profile":
+        for rule in set(PROFILE["set-resources"]) & set(jobs):
+            for resources in jobs[rule]:
+                assert resources["slurm_account"] == "site_account", rule
+                assert resources["qos"] == "site_qos", rule
+    else:  # profiles/default is read too (Snakemake says so) and changes none of this
+        assert "workflow specific profile" in result.stderr and "profiles/default" in result.stderr

@@ -1,6 +1,7 @@
 """How a job uses the GPUs it holds: processes, the launch command, vLLM's tensor parallelism.
 
-Everything is derived from the job's resources (``gpu``: GPUs in all, ``nodes``),
+Everything is derived from the job's resources (``gpu``: GPUs in all, as SLURM's
+``--gpus``; or ``gres: gpu:N``, GPUs per node, as SLURM's ``--gres``; ``nodes``),
 so a user scales a step by editing the profile, never the workflow config.
 """
 
@@ -23,8 +24,11 @@ class JobShape:
 
     @classmethod
     def from_resources(cls, resources) -> JobShape:
-        gpus = int(resources.get("gpu", 0) or 0)
         nodes = int(resources.get("nodes", 1) or 1)
+        per_node = gres_gpus(resources.get("gres"))
+        if per_node:
+            return cls(per_node, nodes)
+        gpus = int(resources.get("gpu", 0) or 0)
         if gpus % nodes:
             raise ValueError(
                 f"resources: gpu={gpus} (GPUs in all) is not a multiple of nodes={nodes}; "
@@ -39,6 +43,15 @@ class JobShape:
     @property
     def world_size(self) -> int:
         return self.processes_per_node * self.nodes
+
+
+def gres_gpus(gres: str | None) -> int:
+    """GPUs per node in a SLURM gres string: ``gpu:8``, ``gpu:a100:8``, ``gpu`` (1)."""
+    for item in (gres or "").split(","):
+        name, *rest = item.strip().split(":")
+        if name == "gpu":
+            return int(rest[-1]) if rest and rest[-1].isdigit() else 1
+    return 0
 
 
 def head_node() -> str:

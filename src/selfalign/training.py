@@ -8,6 +8,7 @@ import logging
 import os
 from pathlib import Path
 
+from selfalign import checkpoints as checkpointing
 from selfalign.batching import accumulation_steps
 from selfalign.files import main_process_output
 from selfalign.modeling import load_causal_lm, load_tokenizer
@@ -118,6 +119,7 @@ def finetune(
     dtype: str = "float32",
     model_config: dict | None = None,
     prompt_format: str = "alpaca",
+    checkpoints: str | Path | None = None,
 ) -> dict:
     """Train ``base_model`` on ``records`` and save model + tokenizer in ``out_dir``;
     return the trainer's metrics (``train_runtime``, ``train_loss``, ...).
@@ -128,11 +130,25 @@ def finetune(
     attributes of the model's config, such as the paper's dropout for Humback
     (``attention_dropout: 0.1`` on LLaMA). Under torchrun every rank trains;
     only rank 0 writes ``out_dir``.
+
+    With ``checkpoints`` (a folder), a checkpoint is saved there every
+    ``training.checkpoint_minutes`` (30; null for none), training resumes
+    from the newest one of the same fine-tune, and the folder is removed once
+    ``out_dir`` is complete (``selfalign.checkpoints``).
     """
     from transformers import set_seed
 
     set_seed(seed)
     training = dict(training)
+    minutes = training.pop("checkpoint_minutes", checkpointing.DEFAULT_MINUTES)
+    resume = None
+    if checkpoints is not None:
+        checkpoints = Path(checkpoints)
+        settings = [base_model, training, max_length, seed, dtype, model_config, prompt_format]
+        settings.append(int(os.environ.get("WORLD_SIZE", "1")))
+        resume = checkpointing.resume_point(
+            checkpoints, checkpointing.fingerprint({"settings": settings}, records)
+        )
     peft = training.pop("peft", None)
     tokenizer = load_tokenizer(base_model)
     examples = training_examples(tokenizer, records, max_length, prompt_format)
@@ -145,9 +161,15 @@ def finetune(
     quantized = bool(peft and peft.get("load_in_4bit"))
     model = load_causal_lm(base_model, dtype, load_in_4bit=quantized, **(model_config or {}))
     with main_process_output(out_dir) as tmp:
-        args = sft_config(training, tmp, seed, max_length)
+        if checkpoints is not None and minutes is not None:
+            training = {"save_total_limit": 1, **training}
+        args = sft_config(training, checkpoints or tmp, seed, max_length)
         trainer = sft_trainer(model, tokenizer, examples, args, peft)
-        result = trainer.train()
+        if checkpoints is not None and minutes is not None and args.save_strategy == "no":
+            trainer.add_callback(checkpointing.save_every(minutes))
+        if resume:
+            log.info("resuming from %s", resume)
+        result = trainer.train(resume_from_checkpoint=resume)
         log.info("training done after %d steps: %s", trainer.state.global_step, result.metrics)
         if peft and peft.get("merge", True):
             adapter = Path(tmp) / "adapter"
@@ -158,6 +180,8 @@ def finetune(
             trainer.save_model(str(tmp))
         if trainer.is_world_process_zero():
             tokenizer.save_pretrained(str(tmp))
+    if checkpoints is not None:
+        checkpointing.remove(checkpoints)
     return result.metrics
 
 

@@ -102,7 +102,7 @@ def rule_resource(name, key):
 def rule_shape(name):
     """GPUs per node and nodes of a rule's jobs; None where a function sets them."""
     resources = getattr(rules, name).rule.resources
-    given = {key: resources.get(key) for key in ("gpu", "nodes")}
+    given = {key: resources.get(key) for key in ("gpu", "gres", "nodes")}
     given = {key: value for key, value in given.items() if value is not None}
     if any(value.is_evaluable() for value in given.values()):
         return None

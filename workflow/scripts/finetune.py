@@ -15,6 +15,7 @@ from pathlib import Path
 import torch
 
 from selfalign.batching import for_size
+from selfalign.checkpoints import checkpoint_folder
 from selfalign.gpus import claim_gpus
 from selfalign.launch import JobShape, head_node, training_command
 from selfalign.logs import log_to, timed
@@ -44,6 +45,8 @@ spec = {
     "prompt_format": snakemake.params.prompt_format,
     "seed": snakemake.params.seed,
     "dtype": snakemake.params.dtype,
+    # outside the output, which Snakemake removes when the job fails
+    "checkpoints": str(checkpoint_folder(snakemake.output[0])),
 }
 shape = JobShape.from_resources(snakemake.resources)
 if shape.world_size == 1:
