@@ -137,3 +137,24 @@ def test_qlora_on_a_cpu_says_what_it_needs(tiny_model_dir, demo_records, tmp_pat
             training=training,
         )
     assert not (tmp_path / "q").exists()
+
+
+def test_a_jobs_attention_implementation_reaches_every_model_it_loads(tiny_model_dir, monkeypatch):
+    """``attn_implementation`` in a job's resources (a profile's set-resources)."""
+    import subprocess
+    import sys
+
+    from selfalign.launch import ATTENTION_VARIABLE, use_job_resources
+
+    monkeypatch.setenv(ATTENTION_VARIABLE, "")  # restored after the test
+    assert load_causal_lm(tiny_model_dir).config._attn_implementation == "sdpa"
+    use_job_resources({"gpu": 0, "attn_implementation": "eager"})
+    assert load_causal_lm(tiny_model_dir).config._attn_implementation == "eager"
+    assert load_body(tiny_model_dir).config._attn_implementation == "eager"
+    # and in the processes the job starts: torchrun's ranks, a pool pass's shards
+    code = "import sys; from selfalign.modeling import load_body; "
+    code += "print(load_body(sys.argv[1]).config._attn_implementation)"
+    child = subprocess.run(
+        [sys.executable, "-c", code, str(tiny_model_dir)], capture_output=True, text=True
+    )
+    assert child.stdout.strip() == "eager", child.stderr[-2000:]

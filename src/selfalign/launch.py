@@ -13,6 +13,7 @@ import sys
 from dataclasses import dataclass
 
 TRAINING_ENTRY = "selfalign.finetune_main"
+ATTENTION_VARIABLE = "SELFALIGN_ATTN_IMPLEMENTATION"  # read by selfalign.modeling
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,18 @@ class JobShape:
     @property
     def world_size(self) -> int:
         return self.processes_per_node * self.nodes
+
+
+def use_job_resources(resources) -> None:
+    """What a GPU job does first: lock its cards (``gpu``, on one machine) and hand
+    its ``attn_implementation`` (sdpa, eager, flash_attention_2, ...) to every
+    model it and its processes load with transformers, through the environment."""
+    from selfalign.gpus import claim_gpus
+
+    claim_gpus(int(resources.get("gpu", 0) or 0))
+    attention = resources.get("attn_implementation")
+    if attention:
+        os.environ[ATTENTION_VARIABLE] = str(attention)
 
 
 def gres_gpus(gres: str | None) -> int:

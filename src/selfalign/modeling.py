@@ -7,9 +7,19 @@ its base model is loaded and the adapter merged into it in memory.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
+from selfalign.launch import ATTENTION_VARIABLE
+
 DTYPES = ("auto", "float32", "bfloat16", "float16")
+
+
+def attention_options() -> dict:
+    """``attn_implementation`` for from_pretrained where the job's resources name
+    one (``selfalign.launch.use_job_resources``); else transformers' choice (SDPA)."""
+    name = os.environ.get(ATTENTION_VARIABLE)
+    return {"attn_implementation": name} if name else {}
 
 
 def load_tokenizer(name_or_path: str):
@@ -65,7 +75,7 @@ def load_causal_lm(
     if load_in_4bit:
         options["quantization_config"] = four_bit_config(dtype)
     return AutoModelForCausalLM.from_pretrained(
-        name_or_path, dtype=torch_dtype(dtype), **options, **config_overrides
+        name_or_path, dtype=torch_dtype(dtype), **attention_options(), **options, **config_overrides
     )
 
 
@@ -94,4 +104,4 @@ def load_body(name_or_path: str, dtype: str = "float32"):
 
     if adapter_base(name_or_path) is not None:
         return load_causal_lm(name_or_path, dtype).base_model
-    return AutoModel.from_pretrained(name_or_path, dtype=torch_dtype(dtype))
+    return AutoModel.from_pretrained(name_or_path, dtype=torch_dtype(dtype), **attention_options())

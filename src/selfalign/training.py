@@ -160,6 +160,7 @@ def finetune(
     )
     quantized = bool(peft and peft.get("load_in_4bit"))
     model = load_causal_lm(base_model, dtype, load_in_4bit=quantized, **(model_config or {}))
+    log.info("attention: %s", model.config._attn_implementation)
     with main_process_output(out_dir) as tmp:
         if checkpoints is not None and minutes is not None:
             training = {"save_total_limit": 1, **training}

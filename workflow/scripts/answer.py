@@ -7,8 +7,8 @@ import torch
 
 from selfalign.environments import run_in_vllm_environment, workflow_root
 from selfalign.generation import generate
-from selfalign.gpus import claim_gpus
 from selfalign.jsonl import write_jsonl
+from selfalign.launch import use_job_resources
 from selfalign.logs import log_to
 from selfalign.prompts import with_system
 from selfalign.testsets import load_testset
@@ -19,7 +19,7 @@ def main():
         snakemake.params.generation["backend"], workflow_root(snakemake.scriptdir)
     )
     log_to(snakemake.log[0])
-    claim_gpus(int(snakemake.resources.get("gpu", 0)))
+    use_job_resources(snakemake.resources)
     torch.set_num_threads(snakemake.threads)
     settings = snakemake.params.generation
     questions = load_testset(snakemake.input.testset)[: snakemake.params.first]

@@ -9,14 +9,14 @@ import numpy as np
 import torch
 
 from selfalign.files import atomic_output
-from selfalign.gpus import claim_gpus
+from selfalign.launch import use_job_resources
 from selfalign.logs import log_to, timed
 from selfalign.pool_pass import job_devices, run_pool_pass
 from selfalign.pools import read_records
 from selfalign.token_scores import write_token_scores
 
 log_to(snakemake.log[0])
-claim_gpus(int(snakemake.resources.get("gpu", 0)))
+use_job_resources(snakemake.resources)
 torch.set_num_threads(snakemake.threads)
 devices = job_devices()
 with timed("read"):

@@ -16,14 +16,13 @@ import torch
 
 from selfalign.batching import for_size
 from selfalign.checkpoints import checkpoint_folder
-from selfalign.gpus import claim_gpus
-from selfalign.launch import JobShape, head_node, training_command
+from selfalign.launch import JobShape, head_node, training_command, use_job_resources
 from selfalign.logs import log_to, timed
 from selfalign.records import read_json
 from selfalign.training import finetune
 
 log_to(snakemake.log[0])
-claim_gpus(int(snakemake.resources.get("gpu", 0)))
+use_job_resources(snakemake.resources)
 torch.set_num_threads(snakemake.threads)
 with timed("read"):
     if snakemake.input.get("pool"):

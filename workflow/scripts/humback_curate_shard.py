@@ -4,10 +4,10 @@
 import torch
 
 from selfalign.environments import run_in_vllm_environment, workflow_root
-from selfalign.gpus import claim_gpus
 from selfalign.humback.curation import score_pairs
 from selfalign.humback.shards import shard
 from selfalign.jsonl import read_jsonl, write_jsonl
+from selfalign.launch import use_job_resources
 from selfalign.logs import log_to
 
 
@@ -16,7 +16,7 @@ def main():
         snakemake.params.generation["backend"], workflow_root(snakemake.scriptdir)
     )
     log_to(snakemake.log[0])
-    claim_gpus(int(snakemake.resources.get("gpu", 0)))
+    use_job_resources(snakemake.resources)
     torch.set_num_threads(snakemake.threads)
     pairs = shard(
         read_jsonl(snakemake.input.pairs),

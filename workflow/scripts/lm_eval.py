@@ -2,13 +2,13 @@
 
 import torch
 
-from selfalign.gpus import claim_gpus
+from selfalign.launch import use_job_resources
 from selfalign.lm_benchmarks import results_table, run_benchmarks, write_table
 from selfalign.logs import log_to
 from selfalign.modeling import best_device
 
 log_to(snakemake.log[0])
-claim_gpus(int(snakemake.resources.get("gpu", 0)))
+use_job_resources(snakemake.resources)
 torch.set_num_threads(snakemake.threads)
 settings = snakemake.params.lm_eval
 results = run_benchmarks(
