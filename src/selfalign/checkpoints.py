@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 DEFAULT_MINUTES = 30  # at most this much training lost to a time limit; a 7B save takes minutes
 FINGERPRINT = "fingerprint.txt"
 COMPLETE = "trainer_state.json"  # the Trainer writes it last into a checkpoint
+# training keys that watch a fine-tune without changing it: not in its fingerprint
+OBSERVING = ("report_to", "run_name", "logging_steps")
 
 
 def checkpoint_folder(model_dir: str | os.PathLike) -> Path:

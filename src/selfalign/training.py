@@ -144,7 +144,8 @@ def finetune(
     resume = None
     if checkpoints is not None:
         checkpoints = Path(checkpoints)
-        settings = [base_model, training, max_length, seed, dtype, model_config, prompt_format]
+        trained = {k: v for k, v in training.items() if k not in checkpointing.OBSERVING}
+        settings = [base_model, trained, max_length, seed, dtype, model_config, prompt_format]
         settings.append(int(os.environ.get("WORLD_SIZE", "1")))
         resume = checkpointing.resume_point(
             checkpoints, checkpointing.fingerprint({"settings": settings}, records)

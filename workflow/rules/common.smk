@@ -11,6 +11,7 @@ from selfalign.humback import SEED_TAG
 from selfalign.launch import JobShape
 from selfalign.pool_meta import size_from_meta
 from selfalign.selection import get_strategy
+from selfalign.tracking import tracker_run
 
 
 def pool_file(dataset):
@@ -46,6 +47,7 @@ except ConfigError as err:
 
 
 HUMBACK = config.get("humback", {})
+TRACKING = config["tracking"]
 
 
 wildcard_constraints:
@@ -377,7 +379,24 @@ def humback_targets(run):
     return [f"results/{run}/humback/M{t}" for t in range(last + 1)] + curation_score_files(run)
 
 
+def tracked(run, name):
+    """A job's tracker run: a parameter that triggers no rerun (selfalign.tracking)."""
+    return tracker_run(TRACKING, run, name)
+
+
+def figures_inputs(wildcards):
+    """The tables a run's tracked figures come from."""
+    run = wildcards.run
+    inputs = {"models": f"results/{run}/models.tsv"} if EVALUATION else {}
+    if run in RUNS:
+        inputs["selection"] = f"results/{run}/selection_summary.tsv"
+        inputs |= {"vendi": f"results/{run}/diversity/vendi.tsv"} if EVALUATION else {}
+    return inputs
+
+
 def final_targets():
     targets = [target for run in RUNS for target in run_targets(run)]
     targets += ["results/selection_summary.png"] if RUNS else []
+    if TRACKING["report_to"]:
+        targets += [f"results/{run}/tracked_figures.tsv" for run in [*RUNS, *HUMBACK]]
     return targets + evaluation_targets() + [t for run in HUMBACK for t in humback_targets(run)]

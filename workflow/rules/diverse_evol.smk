@@ -38,6 +38,7 @@ rule finetune:
         prompt_format=lambda w: prompt_format(w.run),
         dtype=lambda w: RUNS[w.run]["dtype"],
         seed=lambda w: RUNS[w.run]["seed"],
+        tracking=lambda w: tracked(w.run, f"rd_{w.rd}"),
     threads: 1  # one core a job: on a CPU, independent runs train side by side
     resources:
         gpu=1,  # cards on one machine; a profile's set-resources may give more

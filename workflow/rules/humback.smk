@@ -76,6 +76,7 @@ rule humback_finetune:
         prompt_format=lambda w: prompt_format(w.run),
         dtype=lambda w: HUMBACK[w.run]["dtype"],
         seed=lambda w: HUMBACK[w.run]["seed"],
+        tracking=lambda w: tracked(w.run, w.hbmodel),
     threads: 2
     resources:
         gpu=1,  # cards on one machine; a profile's set-resources may give more

@@ -103,3 +103,23 @@ rule plot_models:
         "selfalign/train"
     script:
         "../scripts/plot_models.py"
+
+
+rule track_figures:
+    localrule: True  # wandb online needs the network, which compute nodes often lack
+    input:
+        unpack(figures_inputs),
+    output:
+        "results/{run}/tracked_figures.tsv",
+    params:
+        tracking=lambda w: tracked(w.run, "figures"),
+    log:
+        "results/{run}/logs/track_figures.log",
+    benchmark:
+        "results/{run}/benchmarks/track_figures.tsv",
+    conda:
+        "../../envs/train.yaml"
+    envmodules:
+        "selfalign/train"
+    script:
+        "../scripts/track_figures.py"

@@ -35,6 +35,10 @@ with timed("read"):
         records = read_json(snakemake.input.data)
 # Humback trains with other settings below a size (small_data)
 training = for_size(snakemake.params.training, snakemake.params.get("small_data"), len(records))
+tracking = snakemake.params.tracking
+if tracking.report_to:  # one tracker run a fine-tune, for every process
+    os.environ.update(tracking.environment())
+    training |= tracking.training_arguments()
 spec = {
     "base_model": snakemake.params.base,
     "out_dir": snakemake.output[0],
