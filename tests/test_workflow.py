@@ -369,6 +369,53 @@ def test_rulegraph_draws_the_loop(completed_run):
         assert rule in dot
 
 
+def test_tracking_logs_each_fine_tune_and_each_runs_figures(completed_run, tmp_path):
+    """Turned on in a finished folder, tracking reruns nothing but its own jobs; a
+    fine-tune run again is a tracker run named by run and round, and each run's
+    figures are logged one step a round, in TensorBoard and in wandb's offline files."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    from wandb_offline import offline_run
+
+    work = shutil.copytree(completed_run, tmp_path / "copy", symlinks=True)
+    write_config(work, tiny_config(tracking={"report_to": ["tensorboard", "wandb"]}))
+    planned = planned_jobs(run_snakemake(work, "-n").stdout)
+    assert {rule for rule, _ in planned} == {"track_figures", "all"}
+    run_snakemake(work, "--forcerun", "results/rand/output/rd_2")
+    tracking = work / "results/tracking"
+
+    def scalars(folder):
+        events = EventAccumulator(str(folder)).Reload()
+        return {
+            tag: [(e.step, e.value) for e in events.Scalars(tag)]
+            for tag in events.Tags()["scalars"]
+        }
+
+    assert scalars(tracking / "tensorboard/rand/rd_2")["train/loss"]
+    vendi = pd.read_csv(work / "results/kc/diversity/vendi.tsv", sep="\t")
+    figures = scalars(tracking / "tensorboard/kc/figures")
+    assert figures["selection/labeled"] == [(r, 12.0 * (r + 1)) for r in range(N_ROUND + 1)]
+    assert [v for _, v in figures["diversity/vendi"]] == pytest.approx(list(vendi["vendi"]))
+    assert [step for step, _ in figures["RS qs vs rd0"]] == [1, 2]  # rd_0 is the opponent
+    for row in pd.read_csv(work / "results/kc/judge/summary.tsv", sep="\t").itertuples():
+        pair = f"judge/{row.testset} vs {row.opponent}"
+        outcomes = [dict(figures[f"{pair}/{o}"])[row.round] for o in ("win", "tie", "lose")]
+        assert sum(outcomes) == row.n
+
+    runs = [offline_run(f) for f in (tracking / "wandb").glob("offline-run-*")]
+    names = {run["name"]: run for run in runs}
+    assert set(names) == {"rand/rd_2", "kc/figures", "rand/figures"}
+    assert {run["group"] for run in runs} == {"kc", "rand"}
+    assert {run["project"] for run in runs} == {"selfalign"}
+    assert any("train/loss" in values for values in names["rand/rd_2"]["history"].values())
+    logged = names["kc/figures"]["history"]
+    assert [logged[r]["diversity/vendi"] for r in range(N_ROUND + 1)] == pytest.approx(
+        list(vendi["vendi"])
+    )
+    table = pd.read_csv(work / "results/kc/tracked_figures.tsv", sep="\t")
+    assert set(table.columns) == {"step", "model", "metric", "value"}
+    assert len(table) == sum(len(values) for values in figures.values())
+
+
 def test_sigkill_mid_round_then_restart_gives_the_same_selection(completed_run, tmp_path):
     write_config(tmp_path, TINY_CONFIG)
     marker = tmp_path / "results/kc/logs/finetune/rd_1.log"

@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
 FOLDER = "results/tracking"
-BACKENDS = ("wandb", "tensorboard")
 
 
 @dataclass(frozen=True)
@@ -43,12 +42,12 @@ class TrackerRun:
     def environment(self) -> dict[str, str]:
         """What wandb and the Trainer's TensorBoard callback read, for every process."""
         folder = Path(FOLDER).absolute()
-        (folder / "wandb").mkdir(parents=True, exist_ok=True)
+        folder.mkdir(parents=True, exist_ok=True)
         return {
             "WANDB_PROJECT": self.project,
             "WANDB_RUN_GROUP": self.group,
             "WANDB_MODE": self.wandb_mode,
-            "WANDB_DIR": str(folder / "wandb"),
+            "WANDB_DIR": str(folder),  # wandb writes its wandb/ folder here
             "TENSORBOARD_LOGGING_DIR": str(folder / "tensorboard" / self.group / self.name),
         }
 
@@ -70,26 +69,35 @@ def model_step(model: str, position: int) -> int:
 
 
 def run_figures(
-    models: pd.DataFrame, selection: pd.DataFrame | None, vendi: pd.DataFrame | None
+    models: pd.DataFrame | None = None,
+    judge: pd.DataFrame | None = None,
+    selection: pd.DataFrame | None = None,
+    vendi: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """A run's figures as rows of step, model, metric, value, from its model table
-    (``results/{run}/models.tsv``) and, for DiverseEvol, its selection summary and
-    Vendi scores (rounds as rd_N)."""
+    """A run's figures as rows of step, model, metric, value: every number of its
+    model table (``results/{run}/models.tsv``: RS and win rates, exact match,
+    benchmarks), its judgments' win, tie and lose counts, and, for DiverseEvol,
+    its selection summary and Vendi scores (rounds as rd_N)."""
     import pandas as pd
 
     rows = []
-    for position, row in enumerate(models.to_dict("records")):
+    for position, row in enumerate([] if models is None else models.to_dict("records")):
         model = str(row.pop("model"))
         for metric, value in row.items():
             if isinstance(value, int | float) and pd.notna(value):
                 rows.append((model_step(model, position), model, metric, float(value)))
+    for row in [] if judge is None else judge.to_dict("records"):
+        pair = f"judge/{row['testset']} vs {row['opponent']}"
+        for outcome in ("win", "tie", "lose"):
+            rows.append((int(row["round"]), row["model"], f"{pair}/{outcome}", float(row[outcome])))
     for prefix, table, columns in (
         ("selection", selection, ("labeled", "added", "categories")),
         ("diversity", vendi, ("vendi",)),
     ):
         for row in [] if table is None else table.to_dict("records"):
             for column in columns:
-                rows.append((int(row["round"]), f"rd_{row['round']}", f"{prefix}/{column}", row[column]))
+                step = int(row["round"])
+                rows.append((step, f"rd_{step}", f"{prefix}/{column}", float(row[column])))
     figures = pd.DataFrame(rows, columns=["step", "model", "metric", "value"])
     return figures.sort_values(["step", "metric"], kind="stable", ignore_index=True)
 

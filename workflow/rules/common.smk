@@ -388,6 +388,8 @@ def figures_inputs(wildcards):
     """The tables a run's tracked figures come from."""
     run = wildcards.run
     inputs = {"models": f"results/{run}/models.tsv"} if EVALUATION else {}
+    if run in {judgment.run for judgment in JUDGMENTS}:
+        inputs["judge"] = f"results/{run}/judge/summary.tsv"
     if run in RUNS:
         inputs["selection"] = f"results/{run}/selection_summary.tsv"
         inputs |= {"vendi": f"results/{run}/diversity/vendi.tsv"} if EVALUATION else {}
@@ -398,5 +400,6 @@ def final_targets():
     targets = [target for run in RUNS for target in run_targets(run)]
     targets += ["results/selection_summary.png"] if RUNS else []
     if TRACKING["report_to"]:
-        targets += [f"results/{run}/tracked_figures.tsv" for run in [*RUNS, *HUMBACK]]
+        figured = [*RUNS, *(HUMBACK if EVALUATION else [])]  # Humback's come from evaluation
+        targets += [f"results/{run}/tracked_figures.tsv" for run in figured]
     return targets + evaluation_targets() + [t for run in HUMBACK for t in humback_targets(run)]

@@ -8,12 +8,11 @@ from selfalign.tracking import log_figures, run_figures
 
 log_to(snakemake.log[0])
 tables = {
-    name: pd.read_csv(snakemake.input[name], sep="\t") if name in snakemake.input.keys() else None
-    for name in ("models", "selection", "vendi")
+    name: pd.read_csv(path, sep="\t", keep_default_na=False, na_values=[""])
+    for name in ("models", "judge", "selection", "vendi")
+    if (path := snakemake.input.get(name))
 }
-if tables["models"] is None:  # no evaluation: the rounds alone
-    tables["models"] = pd.DataFrame({"model": []})
-figures = run_figures(tables["models"], tables["selection"], tables["vendi"])
+figures = run_figures(**tables)
 log_figures(snakemake.params.tracking, figures)
 with atomic_output(snakemake.output[0]) as tmp:
     figures.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
