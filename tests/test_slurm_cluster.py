@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import REPO, TINY_CONFIG, write_config
+from conftest import REPO, TINY_CONFIG, tiny_config, write_config
 
 sys.path.insert(0, str(Path(__file__).parent / "cluster"))
 import slurm_cluster
@@ -214,6 +214,57 @@ def test_slurm_profile_runs_every_job_through_sbatch_and_retries_a_cancelled_one
             assert ours.read_bytes() == path.read_bytes(), ours
         summary = f"results/{run}/judge/summary.tsv"
         assert (workdir / summary).read_bytes() == (completed_run / summary).read_bytes()
+
+
+def cancel_after_checkpoint(folder: Path, stop: threading.Event, cancelled: list) -> None:
+    """scancel the running finetune job once ``folder`` holds a complete checkpoint."""
+    while not stop.is_set():
+        if list(folder.glob("checkpoint-*/trainer_state.json")):
+            for jobid, comment in squeue("JobID", "Comment", states="RUNNING"):
+                if comment.startswith("rule_finetune_"):
+                    subprocess.run(["scancel", jobid], timeout=30, check=True)
+                    cancelled.append(jobid)
+                    return
+        stop.wait(0.05)
+
+
+@needs_cluster
+def test_a_fine_tune_cancelled_on_the_cluster_resumes_from_its_checkpoint(cluster, tmp_path):
+    """A round's fine-tune, cancelled as a time limit would end it, is retried with
+    more time and goes on from its newest checkpoint; the checkpoints then go."""
+    workdir = tmp_path / "work"
+    config = tiny_config(diverse_evol={"n_round": 1})
+    config["diverse_evol"]["training"] |= {"num_train_epochs": 12, "checkpoint_minutes": 0}
+    config["runs"] = {"kc": config["runs"]["kc"]}
+    del config["evaluation"]
+    write_config(workdir, config)
+    profile = small_node_profile(tmp_path / "profile", cluster["cpus"])
+    command = [
+        *(sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile")),
+        *("--configfile", str(workdir / "config.yaml"), "--profile", str(profile)),
+    ]
+    checkpoints = workdir / "results/kc/checkpoints/rd_1"
+    stop, cancelled = threading.Event(), []
+    canceller = threading.Thread(
+        target=cancel_after_checkpoint, args=(checkpoints, stop, cancelled)
+    )
+    canceller.start()
+    try:
+        result = subprocess.run(
+            command, cwd=workdir, env=job_env(), capture_output=True, text=True, timeout=RUN_TIMEOUT
+        )
+    finally:
+        stop.set()
+        canceller.join(timeout=60)
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, log[-6000:]
+    assert cancelled, "the round's fine-tune was never seen with a checkpoint"
+    assert f"SLURM-job '{cancelled[0]}' failed, SLURM status is: 'CANCELLED'" in log
+    job_log = (workdir / "results/kc/logs/finetune/rd_1.log").read_text()
+    resumed = re.search(r"resuming from \S+/checkpoint-(\d+)", job_log)
+    assert resumed and int(resumed.group(1)) >= 1, job_log[-3000:]
+    assert (workdir / "results/kc/output/rd_1/model.safetensors").is_file()
+    assert not (workdir / "results/kc/checkpoints/rd_1").exists()
 
 
 def every_gpu_rule_config(workdir: Path) -> dict:
