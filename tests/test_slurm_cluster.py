@@ -100,16 +100,20 @@ def squeue(*fields: str, states: str = "all", name: str | None = None) -> list[l
     return [line.split() for line in result.stdout.splitlines() if line.strip()]
 
 
-def cancel_first_running(rule: str, stop: threading.Event, cancelled: list) -> None:
-    """scancel the first job of ``rule`` seen running (the plugin puts the rule in --comment)."""
+def cancel_first_running(
+    rule: str, stop: threading.Event, cancelled: list, *, when=lambda: True, after: float = 1
+) -> None:
+    """scancel the first job of ``rule`` seen running once ``when()`` holds, ``after``
+    seconds past that (the plugin puts the rule in --comment)."""
     while not stop.is_set():
-        for jobid, comment in squeue("JobID", "Comment", states="RUNNING"):
-            if comment.startswith(f"rule_{rule}_"):
-                time.sleep(1)  # past the job's start, well before its end
-                subprocess.run(["scancel", jobid], timeout=30, check=True)
-                cancelled.append(jobid)
-                return
-        stop.wait(0.2)
+        if when():
+            for jobid, comment in squeue("JobID", "Comment", states="RUNNING"):
+                if comment.startswith(f"rule_{rule}_"):
+                    time.sleep(after)
+                    subprocess.run(["scancel", jobid], timeout=30, check=True)
+                    cancelled.append(jobid)
+                    return
+        stop.wait(0.05)
 
 
 @needs_cluster
@@ -216,18 +220,6 @@ def test_slurm_profile_runs_every_job_through_sbatch_and_retries_a_cancelled_one
         assert (workdir / summary).read_bytes() == (completed_run / summary).read_bytes()
 
 
-def cancel_after_checkpoint(folder: Path, stop: threading.Event, cancelled: list) -> None:
-    """scancel the running finetune job once ``folder`` holds a complete checkpoint."""
-    while not stop.is_set():
-        if list(folder.glob("checkpoint-*/trainer_state.json")):
-            for jobid, comment in squeue("JobID", "Comment", states="RUNNING"):
-                if comment.startswith("rule_finetune_"):
-                    subprocess.run(["scancel", jobid], timeout=30, check=True)
-                    cancelled.append(jobid)
-                    return
-        stop.wait(0.05)
-
-
 @needs_cluster
 def test_a_fine_tune_cancelled_on_the_cluster_resumes_from_its_checkpoint(cluster, tmp_path):
     """A round's fine-tune, cancelled as a time limit would end it, is retried with
@@ -245,8 +237,14 @@ def test_a_fine_tune_cancelled_on_the_cluster_resumes_from_its_checkpoint(cluste
     ]
     checkpoints = workdir / "results/kc/checkpoints/rd_1"
     stop, cancelled = threading.Event(), []
+
+    def checkpointed() -> bool:
+        return any(checkpoints.glob("checkpoint-*/trainer_state.json"))
+
     canceller = threading.Thread(
-        target=cancel_after_checkpoint, args=(checkpoints, stop, cancelled)
+        target=cancel_first_running,
+        args=("finetune", stop, cancelled),
+        kwargs={"when": checkpointed, "after": 0},
     )
     canceller.start()
     try:
