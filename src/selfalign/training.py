@@ -150,6 +150,7 @@ def finetune(
         resume = checkpointing.resume_point(
             checkpoints, checkpointing.fingerprint({"settings": settings}, records)
         )
+    saving = checkpoints is not None and minutes is not None
     peft = training.pop("peft", None)
     tokenizer = load_tokenizer(base_model)
     examples = training_examples(tokenizer, records, max_length, prompt_format)
@@ -163,11 +164,11 @@ def finetune(
     model = load_causal_lm(base_model, dtype, load_in_4bit=quantized, **(model_config or {}))
     log.info("attention: %s", model.config._attn_implementation)
     with main_process_output(out_dir) as tmp:
-        if checkpoints is not None and minutes is not None:
+        if saving:
             training = {"save_total_limit": 1, **training}
         args = sft_config(training, checkpoints or tmp, seed, max_length)
         trainer = sft_trainer(model, tokenizer, examples, args, peft)
-        if checkpoints is not None and minutes is not None and args.save_strategy == "no":
+        if saving and args.save_strategy == "no":  # TrainingArguments' own saving, if set
             trainer.add_callback(checkpointing.save_every(minutes))
         if resume:
             log.info("resuming from %s", resume)
