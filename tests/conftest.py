@@ -111,6 +111,25 @@ def run_snakemake(
     return result
 
 
+# What a test needs, read from its fixtures, marks it (see pyproject's markers):
+# `pytest -m "not (workflow or cluster or vllm or slow)"` is the edit loop.
+MARK_BY_FIXTURE = {
+    "completed_run": "workflow",
+    "humback_run": "workflow",
+    "cluster": "cluster",
+    "vllm_model": "vllm",
+    "vllm_server": "vllm",
+    "local_module_run": "vllm",
+    "smollm2_dir": "slow",
+}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        for fixture in set(getattr(item, "fixturenames", ())) & MARK_BY_FIXTURE.keys():
+            item.add_marker(MARK_BY_FIXTURE[fixture])
+
+
 @pytest.fixture(scope="session")
 def demo_records():
     from selfalign.demo_data import generate_demo_records
