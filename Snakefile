@@ -60,10 +60,10 @@ for warning in gpu_memory_warnings(
     logger.warning(f"Warning: {warning}")
 
 
-# One config at a time in this folder (selfalign.results_claim): a dry run warns,
+# One config at a time in this folder (selfalign.cluster.results_claim): a dry run warns,
 # a run refuses unless --nolock.
 if workflow.is_main_process:
-    from selfalign import results_claim
+    from selfalign.cluster import results_claim
 
     if conflict := results_claim.conflicting_run(config):
         logger.warning(f"Warning: {conflict}")

@@ -17,9 +17,9 @@ import time
 from itertools import cycle, islice
 from pathlib import Path
 
-from selfalign.accuracy import accuracy_table
-from selfalign.demo_data import FAMILIES, generate_demo_records
-from selfalign.jsonl import read_jsonl, write_jsonl
+from selfalign.data.demo import FAMILIES, generate_demo_records
+from selfalign.evaluate.accuracy import accuracy_table
+from selfalign.io import read_jsonl, write_jsonl
 
 ALPACA = Path(__file__).resolve().parents[2] / "shared/data/alpaca_5000.json"
 

@@ -27,8 +27,8 @@ from selfalign.humback.curation import (
     scored_pairs,
 )
 from selfalign.humback.shards import merge, shard
-from selfalign.modeling import load_tokenizer
-from selfalign.sft import prompt_ids
+from selfalign.models.encoding import prompt_ids
+from selfalign.models.loading import load_tokenizer
 
 SETTINGS = {"scorer": "model", "threshold": 5, "min_instruction_chars": 10,
             "max_instruction_chars": 800, "temperature": 0.0}  # fmt: skip

@@ -25,7 +25,7 @@ from selfalign.humback.curation import (
     scored_pairs,
     with_model_scores,
 )
-from selfalign.jsonl import read_jsonl, write_jsonl
+from selfalign.io import read_jsonl, write_jsonl
 
 SETTINGS = {"threshold": 5, "min_instruction_chars": 10, "max_instruction_chars": 800}
 

@@ -31,7 +31,7 @@ JOB = """
 import json, resource, sys, time
 start = time.perf_counter()
 from selfalign.humback.dedup import MinHashSettings, first_exact_copies, near_copy_survivors
-from selfalign.humback.unlabelled import read_web_text
+from selfalign.humback.unlabeled import read_web_text
 texts = read_web_text(sys.argv[1])
 read = time.perf_counter()
 long = [i for i, t in enumerate(texts) if 600 <= len(t.strip()) <= 3000]

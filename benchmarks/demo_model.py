@@ -23,8 +23,8 @@ def build_lively_demo_model(
     much the same to everything)."""
     import torch
 
-    from selfalign.modeling import load_causal_lm
-    from selfalign.tiny_model import build_tiny_model
+    from selfalign.models.loading import load_causal_lm
+    from selfalign.train.tiny_model import build_tiny_model
 
     build_tiny_model(records, folder, **{**demo_model_settings(max_positions), **shape})
     model = load_causal_lm(folder)

@@ -26,7 +26,7 @@ import yaml
 from pool_data import alpaca_like, write_alpaca_array, write_json_lines
 
 REPO = Path(__file__).resolve().parents[1]
-HEAVY = ("torch", "transformers", "vllm", "datasets", "selfalign.pools")
+HEAVY = ("torch", "transformers", "vllm", "datasets", "selfalign.data.pools")
 
 # Runs Snakemake's CLI in this process, counting opens of the pool file.
 WRAPPER = """

@@ -21,10 +21,10 @@ import torch
 from demo_model import demo_model_settings
 from pool_data import ALPACA
 
-from selfalign.embedding import embed_records, length_sorted_batches
-from selfalign.modeling import load_body, load_causal_lm, load_tokenizer
-from selfalign.sft import encode_example
-from selfalign.tiny_model import build_tiny_model
+from selfalign.diverse_evol.embedding import embed_records
+from selfalign.models.encoding import encode_example, length_sorted_batches
+from selfalign.models.loading import load_body, load_causal_lm, load_tokenizer
+from selfalign.train.tiny_model import build_tiny_model
 
 
 def original(model, tokenizer, records, max_length):

@@ -12,10 +12,10 @@ import time
 import torch
 from demo_model import build_lively_demo_model
 
-from selfalign.demo_data import generate_demo_records
-from selfalign.generation import Sampling
-from selfalign.generation.transformers_backend import generate_with
-from selfalign.modeling import load_causal_lm, load_tokenizer
+from selfalign.data.demo import generate_demo_records
+from selfalign.generate import Sampling
+from selfalign.generate.transformers_backend import generate_with
+from selfalign.models.loading import load_causal_lm, load_tokenizer
 
 
 def main() -> None:

@@ -27,7 +27,7 @@ NEW_TOKENS = 128
 
 
 def records(n: int) -> list[dict]:
-    from selfalign.demo_data import generate_demo_records
+    from selfalign.data.demo import generate_demo_records
 
     return generate_demo_records(n, seed=0)
 
@@ -45,7 +45,7 @@ def questions() -> list[dict]:
 def convert(model: Path, out: Path) -> None:
     import yaml
 
-    from selfalign.gguf_model import convert_gguf, locate_gguf
+    from selfalign.models.gguf import convert_gguf, locate_gguf
 
     spec = yaml.safe_load((REPO / "config/smollm2.yaml").read_text())["models"]["smollm2"]["gguf"]
     start = time.perf_counter()
@@ -54,7 +54,7 @@ def convert(model: Path, out: Path) -> None:
 
 
 def answers(model: Path, out: Path, backend: str) -> None:
-    from selfalign.generation import Sampling, get_backend
+    from selfalign.generate import Sampling, get_backend
 
     options = {"engine_args": {"gpu_memory_utilization": 0.3}} if backend == "vllm" else {}
     start = time.perf_counter()
@@ -75,7 +75,7 @@ def answers(model: Path, out: Path, backend: str) -> None:
 
 
 def finetune(model: Path, out: Path) -> None:
-    from selfalign.launch import TRAINING_ENTRY
+    from selfalign.cluster.launch import TRAINING_ENTRY
 
     data = model.parent / "train.json"
     data.write_text(json.dumps(records(512)))
@@ -92,8 +92,8 @@ def finetune(model: Path, out: Path) -> None:
     spec_path.write_text(json.dumps(spec))
     torchrun = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=1"]
     command = [*torchrun, "-m", TRAINING_ENTRY, str(spec_path)]
-    from selfalign.modeling import load_tokenizer
-    from selfalign.training import training_examples
+    from selfalign.models.loading import load_tokenizer
+    from selfalign.train.finetune import training_examples
 
     examples = training_examples(load_tokenizer(str(model)), records(512), 256, FORMAT)
     tokens = sum(len(e["input_ids"]) for e in examples)
@@ -105,8 +105,8 @@ def finetune(model: Path, out: Path) -> None:
 
 
 def embed(model: Path, out: Path) -> None:
-    from selfalign.embedding import embed_records
-    from selfalign.modeling import load_body, load_tokenizer
+    from selfalign.diverse_evol.embedding import embed_records
+    from selfalign.models.loading import load_body, load_tokenizer
 
     body, tokenizer = load_body(str(model), "bfloat16").to("cuda"), load_tokenizer(str(model))
     pool = records(4096)
@@ -119,7 +119,7 @@ def kcenter(out: Path) -> None:
     import numpy as np
     import torch
 
-    from selfalign.selection.kcenter import greedy_kcenter
+    from selfalign.diverse_evol.selection.kcenter import greedy_kcenter
 
     generator = torch.Generator(device="cuda").manual_seed(0)
     rows = torch.randn(500_000, 4096, device="cuda", dtype=torch.bfloat16, generator=generator)

@@ -17,7 +17,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from selfalign.judging import Comparison, make_judge
+from selfalign.evaluate.judging import Comparison, make_judge
 
 
 def serve(latency: float) -> tuple[ThreadingHTTPServer, list[int]]:

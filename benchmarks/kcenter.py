@@ -125,7 +125,7 @@ def run_one(args) -> dict:
     elif args.method == "float64":
         picks = float64_greedy(x, labeled.tolist(), candidates.tolist(), args.picks)
     else:
-        from selfalign.selection.kcenter import KCenterStats, greedy_kcenter
+        from selfalign.diverse_evol.selection.kcenter import KCenterStats, greedy_kcenter
 
         stats = KCenterStats()
         picks = greedy_kcenter(

@@ -19,9 +19,9 @@ import torch
 import yaml
 from demo_model import CONFIG, demo_model_settings
 
-from selfalign.demo_data import generate_demo_records
-from selfalign.tiny_model import build_tiny_model
-from selfalign.training import finetune
+from selfalign.data.demo import generate_demo_records
+from selfalign.train.finetune import finetune
+from selfalign.train.tiny_model import build_tiny_model
 
 LORA = {"r": 16, "lora_alpha": 32, "lora_dropout": 0.05, "target_modules": "all-linear"}
 

@@ -19,9 +19,9 @@ import time
 import torch
 from pool_data import alpaca_like
 
-from selfalign.modeling import load_causal_lm, load_tokenizer
-from selfalign.tiny_model import build_tiny_model
-from selfalign.training import sft_config, sft_trainer, training_examples
+from selfalign.models.loading import load_causal_lm, load_tokenizer
+from selfalign.train.finetune import sft_config, sft_trainer, training_examples
+from selfalign.train.tiny_model import build_tiny_model
 
 MODEL = {  # about 9M parameters: big enough that compute, not Python, sets the pace
     "vocab_size": 4096,

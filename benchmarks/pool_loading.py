@@ -24,12 +24,13 @@ from pool_data import alpaca_like, web_text_like, write_alpaca_array, write_json
 MEASURE = """
 import json, resource, sys, time
 start = time.perf_counter()
-from selfalign.pools import prepare_pool, write_pool
-from selfalign.records import check_json_records
+from selfalign.data.pools import prepare_pool
+from selfalign.io import write_arrow
+from selfalign.data.records import check_json_records
 path, out = sys.argv[1], sys.argv[2]
 table = prepare_pool({"path": path})
 loaded = time.perf_counter()
-write_pool(table, out)
+write_arrow(table, out)
 written = time.perf_counter()
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 check_json_records(path)
@@ -42,7 +43,7 @@ print(json.dumps({"records": table.num_rows, "read and check s": loaded - start,
 READ_WEB_TEXT = """
 import json, resource, sys, time
 start = time.perf_counter()
-from selfalign.humback.unlabelled import read_web_text
+from selfalign.humback.unlabeled import read_web_text
 texts = read_web_text(sys.argv[1])
 print(json.dumps({"texts": len(texts), "seconds": time.perf_counter() - start,
                   "peak MiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))

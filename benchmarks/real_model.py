@@ -22,12 +22,12 @@ import torch
 import yaml
 from pool_data import ALPACA
 
-from selfalign.embedding import embed_records
-from selfalign.generation import Sampling
-from selfalign.generation.transformers_backend import generate_with
-from selfalign.gguf_model import convert_gguf, locate_gguf
-from selfalign.modeling import load_body, load_causal_lm, load_tokenizer
-from selfalign.training import finetune, training_examples
+from selfalign.diverse_evol.embedding import embed_records
+from selfalign.generate import Sampling
+from selfalign.generate.transformers_backend import generate_with
+from selfalign.models.gguf import convert_gguf, locate_gguf
+from selfalign.models.loading import load_body, load_causal_lm, load_tokenizer
+from selfalign.train.finetune import finetune, training_examples
 
 CONFIG = Path(__file__).resolve().parents[1] / "config" / "smollm2.yaml"
 FORMAT = "chat_template"

@@ -28,10 +28,10 @@ import torch
 import yaml
 from pool_data import ALPACA
 
-from selfalign.checkpoints import COMPLETE, checkpoint_folder
-from selfalign.gguf_model import convert_gguf, locate_gguf
-from selfalign.modeling import load_causal_lm
-from selfalign.training import finetune
+from selfalign.models.gguf import convert_gguf, locate_gguf
+from selfalign.models.loading import load_causal_lm
+from selfalign.train.checkpoints import COMPLETE, checkpoint_folder
+from selfalign.train.finetune import finetune
 
 CONFIG = Path(__file__).resolve().parents[1] / "config" / "smollm2.yaml"
 
@@ -87,7 +87,7 @@ def main() -> None:
     (work / "spec.json").write_text(json.dumps(killed | {"records": str(records_path)}))
     start = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-m", "selfalign.finetune_main", str(work / "spec.json")],
+        [sys.executable, "-m", "selfalign.train", str(work / "spec.json")],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -5,7 +5,7 @@ text, see ``pool_data.py``), then runs two rounds of k-center with ``n_query``
 1,000 through the real workflow (prepare_pool, init_round, finetune, embed,
 select, and the release's JSON views of round 1), and prints every job's
 seconds (its ``benchmark:`` file), peak memory and the share of its time spent
-reading and writing files (from its log: ``selfalign.logs``' ``peak memory``
+reading and writing files (from its log: ``selfalign.cluster.logs``' ``peak memory``
 and ``step ...`` lines).
 
     python benchmarks/scale.py [--records 500000] [--keep DIR]

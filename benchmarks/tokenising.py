@@ -9,9 +9,9 @@ import time
 from demo_model import demo_model_settings
 from pool_data import alpaca_like
 
-from selfalign.modeling import load_tokenizer
-from selfalign.sft import iter_examples
-from selfalign.tiny_model import build_tiny_model
+from selfalign.models.encoding import iter_examples
+from selfalign.models.loading import load_tokenizer
+from selfalign.train.tiny_model import build_tiny_model
 
 
 def main() -> None:

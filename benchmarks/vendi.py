@@ -11,7 +11,7 @@ import warnings
 
 import numpy as np
 
-from selfalign.diversity import vendi_score
+from selfalign.diverse_evol.diversity import vendi_score
 
 
 def main() -> None:

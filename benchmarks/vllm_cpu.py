@@ -33,8 +33,8 @@ ENGINE = {"kv_cache_memory_bytes": 2 * 2**30, "enforce_eager": True}
 def transformers_run(folder: str, prompts: list[list[int]], new_tokens: int) -> dict:
     import torch
 
-    from selfalign.embedding import length_sorted_batches
-    from selfalign.modeling import load_causal_lm, load_tokenizer
+    from selfalign.models.encoding import length_sorted_batches
+    from selfalign.models.loading import load_causal_lm, load_tokenizer
 
     start = time.perf_counter()
     tokenizer = load_tokenizer(folder)
@@ -79,8 +79,8 @@ def main() -> None:
     parser.add_argument("--model", help="a model folder, prompted in its chat template")
     args = parser.parse_args()
 
-    from selfalign.modeling import load_tokenizer
-    from selfalign.sft import prompt_ids
+    from selfalign.models.encoding import prompt_ids
+    from selfalign.models.loading import load_tokenizer
 
     records = json.loads(ALPACA.read_text())
     folder, prompt_format = args.model, "chat_template"

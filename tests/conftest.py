@@ -132,7 +132,7 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(scope="session")
 def demo_records():
-    from selfalign.demo_data import generate_demo_records
+    from selfalign.data.demo import generate_demo_records
 
     return generate_demo_records(80, seed=3)
 
@@ -140,7 +140,7 @@ def demo_records():
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory, demo_records):
     """A tiny LLaMA model and tokenizer, built here like the workflow builds them."""
-    from selfalign.tiny_model import build_tiny_model
+    from selfalign.train.tiny_model import build_tiny_model
 
     path = tmp_path_factory.mktemp("models") / "tiny"
     build = dict(TINY_CONFIG["models"]["tiny"]["build"], seed=0)
@@ -165,7 +165,7 @@ SMOLLM2_CONFIG = REPO / "config" / "smollm2.yaml"
 def smollm2_dir(tmp_path_factory):
     """SmolLM2-135M-Instruct, converted from the GGUF file of config/smollm2.yaml as
     the workflow converts it (envs/install-venvs.sh installs the package)."""
-    from selfalign.gguf_model import convert_gguf, locate_gguf
+    from selfalign.models.gguf import convert_gguf, locate_gguf
 
     spec = yaml.safe_load(SMOLLM2_CONFIG.read_text())["models"]["smollm2"]["gguf"]
     try:

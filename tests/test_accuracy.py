@@ -3,20 +3,20 @@
 import pandas as pd
 import pytest
 
-from selfalign.accuracy import (
+from selfalign.data.demo import (
+    ANSWER_FORMATS,
+    FAMILIES,
+    generate_demo_records,
+    generate_demo_test_set,
+    generate_pretraining_records,
+)
+from selfalign.evaluate.accuracy import (
     accuracy_table,
     exact_match,
     family_accuracy,
     normalise,
     replicate_markdown,
     replicate_summary,
-)
-from selfalign.demo_data import (
-    ANSWER_FORMATS,
-    FAMILIES,
-    generate_demo_records,
-    generate_demo_test_set,
-    generate_pretraining_records,
 )
 
 

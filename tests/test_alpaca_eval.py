@@ -8,7 +8,8 @@ import pytest
 from conftest import SHARED_DATA
 from loopback_judge import LoopbackJudge
 
-from selfalign.alpaca_eval import (
+from selfalign.data.records import DataError
+from selfalign.evaluate.alpaca_eval import (
     AlpacaEvalError,
     judge_outputs,
     model_outputs,
@@ -17,7 +18,6 @@ from selfalign.alpaca_eval import (
     write_leaderboard,
     write_model_outputs,
 )
-from selfalign.records import DataError
 
 # alpaca_eval 0.6.6 imports pkg_resources, hence the setuptools<81 pin
 pytestmark = pytest.mark.filterwarnings("ignore:pkg_resources is deprecated:UserWarning")

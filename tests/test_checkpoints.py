@@ -1,4 +1,4 @@
-"""A fine-tune killed mid-way resumes from its newest checkpoint (selfalign.checkpoints)."""
+"""A fine-tune killed mid-way resumes from its newest checkpoint (selfalign.train.checkpoints)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import time
 
 import torch
 
-from selfalign.checkpoints import COMPLETE, checkpoint_folder, fingerprint, resume_point
-from selfalign.modeling import load_causal_lm
-from selfalign.training import finetune
+from selfalign.models.loading import load_causal_lm
+from selfalign.train.checkpoints import COMPLETE, checkpoint_folder, fingerprint, resume_point
+from selfalign.train.finetune import finetune
 
 TRAINING = {
     "num_train_epochs": 2,
@@ -52,7 +52,7 @@ def test_a_killed_fine_tune_resumes_from_its_checkpoint_to_the_same_weights(
     spec_path = tmp_path / "spec.json"
     spec_path.write_text(json.dumps(killed))
     process = subprocess.Popen(
-        [sys.executable, "-m", "selfalign.finetune_main", str(spec_path)],
+        [sys.executable, "-m", "selfalign.train", str(spec_path)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env=os.environ | {"CUDA_VISIBLE_DEVICES": ""},
@@ -70,7 +70,7 @@ def test_a_killed_fine_tune_resumes_from_its_checkpoint_to_the_same_weights(
     newest = max(steps)
     assert 3 <= newest < 40
 
-    with caplog.at_level(logging.INFO, logger="selfalign.training"):
+    with caplog.at_level(logging.INFO, logger="selfalign.train.finetune"):
         finetune(**killed | {"records": records})
     assert f"resuming from {folder / f'checkpoint-{newest}'}" in caplog.text
     assert not folder.exists()

@@ -9,10 +9,10 @@ import time
 import pytest
 from conftest import REPO
 
-from selfalign.batching import accumulation_steps, for_size
-from selfalign.gpu_memory import GB, ZeroSetup, model_states_per_gpu
-from selfalign.launch import JobShape, tensor_parallel_size, training_command
-from selfalign.modeling import load_causal_lm
+from selfalign.cluster.launch import JobShape, tensor_parallel_size, training_command
+from selfalign.models.loading import load_causal_lm
+from selfalign.train.batching import accumulation_steps, for_size
+from selfalign.train.gpu_memory import GB, ZeroSetup, model_states_per_gpu
 
 REPO_ZERO = {stage: f"config/deepspeed/zero{stage}.json" for stage in (2, 3)}
 
@@ -32,10 +32,10 @@ REPO_ZERO = {stage: f"config/deepspeed/zero{stage}.json" for stage in (2, 3)}
 def test_launch_is_derived_from_the_job_resources(resources, nproc, nnodes, launcher):
     shape = JobShape.from_resources(resources)
     command = training_command(shape, ["spec.json"], rendezvous="node1:29500", job_id="77")
-    assert command[-3:] == ["-m", "selfalign.finetune_main", "spec.json"]
+    assert command[-3:] == ["-m", "selfalign.train", "spec.json"]
     assert shape.world_size == nproc * nnodes
     if launcher is None:
-        assert command == [sys.executable, "-m", "selfalign.finetune_main", "spec.json"]
+        assert command == [sys.executable, "-m", "selfalign.train", "spec.json"]
         return
     assert f"--nproc_per_node={nproc}" in command and f"--nnodes={nnodes}" in command
     if launcher == "standalone":
@@ -177,7 +177,7 @@ def test_deepspeed_zero_step_runs_on_two_cpu_processes(tiny_model_dir, tmp_path)
 CLAIM = """
 import sys, time
 from pathlib import Path
-from selfalign.gpus import claim_gpus
+from selfalign.cluster.gpus import claim_gpus
 cards = claim_gpus(int(sys.argv[3]), cards=["0", "1", "2"], lock_dir=Path(sys.argv[1]),
                    poll_seconds=0.2)
 print(",".join(cards), flush=True)

@@ -11,16 +11,16 @@ import numpy as np
 import pytest
 from conftest import SHARED_DATA
 
-from selfalign.diversity import vendi_score
-from selfalign.generation import Sampling, get_backend
-from selfalign.jsonl import write_jsonl
-from selfalign.judging import JUDGE_TEMPLATE, Comparison, parse_scores
-from selfalign.judging.reference_judge import ReferenceJudge
-from selfalign.judgments import describe_path, judge_pairs, summarize, summary_table
-from selfalign.modeling import load_tokenizer
-from selfalign.records import DataError
-from selfalign.sft import prompt_ids
-from selfalign.testsets import load_testset
+from selfalign.data.records import DataError
+from selfalign.data.testsets import load_testset
+from selfalign.diverse_evol.diversity import vendi_score
+from selfalign.evaluate.judging import JUDGE_TEMPLATE, Comparison, parse_scores
+from selfalign.evaluate.judging.reference_judge import ReferenceJudge
+from selfalign.evaluate.judgments import describe_path, judge_pairs, summarize, summary_table
+from selfalign.generate import Sampling, get_backend
+from selfalign.io import write_jsonl
+from selfalign.models.encoding import prompt_ids
+from selfalign.models.loading import load_tokenizer
 
 DIVERSEEVOL = SHARED_DATA / "diverseevol"
 needs_release = pytest.mark.skipif(
@@ -180,7 +180,7 @@ def test_judgment_file_places_are_read_for_both_layouts(tmp_path):
 
 
 def test_unparsed_verdicts_are_noted_in_the_table_and_ringed_in_the_plot(tmp_path):
-    from selfalign.reporting import plot_judgments
+    from selfalign.evaluate.reporting import plot_judgments
 
     folder = tmp_path / "results/kc/judge/qs"
     folder.mkdir(parents=True)
@@ -202,7 +202,7 @@ def lively_model_dir(tiny_model_dir, tmp_path_factory):
     """The tiny model with large random weights, so its answers depend on the prompt."""
     import torch
 
-    from selfalign.modeling import load_causal_lm
+    from selfalign.models.loading import load_causal_lm
 
     model = load_causal_lm(tiny_model_dir)
     torch.manual_seed(0)

@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from selfalign.data.records import DataError
 from selfalign.humback import (
     AUGMENTED_TAG,
     BACKWARD_INSTRUCTION,
@@ -26,9 +27,8 @@ from selfalign.humback.dedup import MinHashSettings
 from selfalign.humback.demo import generate_web_text
 from selfalign.humback.seed import load_oasst_seed, load_pairs
 from selfalign.humback.shards import merge, shard
-from selfalign.humback.unlabelled import read_web_text, select_unlabelled
-from selfalign.prompts import alpaca_prompt
-from selfalign.records import DataError
+from selfalign.humback.unlabeled import read_web_text, select_unlabelled
+from selfalign.models.prompts import alpaca_prompt
 
 LONG_Q = "How do I keep my sourdough starter alive through a long holiday?"
 LONG_A = "Feed it, refrigerate it, and feed it again when you return; it will recover in a day."

@@ -15,8 +15,8 @@ from selfalign.humback.curation import (
     with_model_scores,
 )
 from selfalign.humback.shards import shard
-from selfalign.jsonl import read_jsonl
-from selfalign.modeling import load_causal_lm
+from selfalign.io import read_jsonl
+from selfalign.models.loading import load_causal_lm
 
 HUMBACK = {
     "model": "tiny",

@@ -6,7 +6,12 @@ import pandas as pd
 import pytest
 from conftest import REPO
 
-from selfalign.lm_benchmarks import BenchmarkError, results_table, run_benchmarks, write_table
+from selfalign.evaluate.lm_benchmarks import (
+    BenchmarkError,
+    results_table,
+    run_benchmarks,
+    write_table,
+)
 
 TASKS = REPO / "workflow" / "lm_eval_tasks"
 TINY_TASK = TASKS / "selfalign_tiny" / "selfalign_tiny.jsonl"

@@ -4,12 +4,21 @@ import numpy as np
 import pytest
 import torch
 
-from selfalign.embedding import TOKEN_SCORES, embed_records, length_sorted_batches, pool_features
-from selfalign.modeling import load_body, load_causal_lm, load_tokenizer
-from selfalign.pool_pass import run_pool_pass, shard_indices
-from selfalign.prompts import PROMPT_FORMATS
-from selfalign.sft import encode_example, encode_prompts, iter_examples
-from selfalign.training import finetune
+from selfalign.diverse_evol.embedding import (
+    TOKEN_SCORES,
+    embed_records,
+    pool_features,
+)
+from selfalign.diverse_evol.pool_pass import run_pool_pass, shard_indices
+from selfalign.models.encoding import (
+    encode_example,
+    encode_prompts,
+    iter_examples,
+    length_sorted_batches,
+)
+from selfalign.models.loading import load_body, load_causal_lm, load_tokenizer
+from selfalign.models.prompts import PROMPT_FORMATS
+from selfalign.train.finetune import finetune
 
 
 def test_batched_encoding_equals_one_record_at_a_time(tiny_model_dir, demo_records):
@@ -144,8 +153,8 @@ def _completion_loss(model_dir, records) -> float:
 def test_pretraining_teaches_the_terse_answers_and_leaves_the_held_out_questions(
     tiny_model_dir, demo_records, tmp_path
 ):
-    from selfalign.demo_data import generate_pretraining_records
-    from selfalign.tiny_model import pretrain
+    from selfalign.data.demo import generate_pretraining_records
+    from selfalign.train.tiny_model import pretrain
 
     held_out = demo_records[:40]
     training = {"num_train_epochs": 1, "per_device_train_batch_size": 32, "learning_rate": 3e-3}

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from loopback_judge import LoopbackJudge
 
-from selfalign.judging import Comparison, make_judge, parse_scores
-from selfalign.judging.openai_judge import JudgeUnavailable
+from selfalign.evaluate.judging import Comparison, make_judge, parse_scores
+from selfalign.evaluate.judging.openai_judge import JudgeUnavailable
 
 
 def settings(url, cache, **overrides):

@@ -7,8 +7,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from selfalign.pools import load_pool, open_pool, prepare_pool, read_records, write_pool
-from selfalign.records import DataError, check_json_records
+from selfalign.data.pools import load_pool, prepare_pool, read_records
+from selfalign.data.records import DataError, check_json_records
+from selfalign.io import open_arrow, write_arrow
 
 RECORDS = [
     {"instruction": "Add 2 and 3.", "input": "", "output": "5", "category": "math"},
@@ -95,8 +96,8 @@ def test_fields_name_other_columns_and_ids_may_be_integers(tmp_path):
 
 def test_a_prepared_pool_is_read_back_by_rows(tmp_path):
     table = prepare_pool({"path": str(write(tmp_path, "p.json", json.dumps(RECORDS)))})
-    write_pool(table, tmp_path / "pool.arrow")
-    assert open_pool(tmp_path / "pool.arrow", ["id"])["id"].to_pylist() == ["0", "1", "x7"]
+    write_arrow(table, tmp_path / "pool.arrow")
+    assert open_arrow(tmp_path / "pool.arrow", ["id"])["id"].to_pylist() == ["0", "1", "x7"]
     assert read_records(tmp_path / "pool.arrow", [2, 0]) == [CHECKED[2], CHECKED[0]]
     assert read_records(tmp_path / "pool.arrow") == CHECKED
 
@@ -195,7 +196,7 @@ def test_bad_columnar_records_name_the_source_and_record(tmp_path, records, expe
 
 
 def test_a_byte_order_mark_is_read_past(tmp_path):
-    from selfalign.testsets import load_testset
+    from selfalign.data.testsets import load_testset
 
     good = tmp_path / "bom.json"
     good.write_text(json.dumps(RECORDS, indent=1), encoding="utf-8-sig")

@@ -1,5 +1,7 @@
-"""Project-wide checks: style, Snakemake's linter, and the shipped configs."""
+"""Project-wide checks: style, the library's layering, Snakemake's linter, and the
+shipped configs."""
 
+import ast
 import json
 import re
 import shutil
@@ -16,6 +18,36 @@ def test_code_is_formatted_and_lint_clean():
     ruff = [sys.executable, "-m", "ruff"]
     subprocess.run([*ruff, "check", *code], cwd=REPO, check=True)
     subprocess.run([*ruff, "format", "--check", *code], cwd=REPO, check=True)
+
+
+# The library's layers, lowest first: a package imports only from its own layer or
+# those below, so that stages use data, io and cluster, never the reverse.
+LAYERS = [
+    {"io"},
+    {"data", "cluster"},
+    {"models"},
+    {"train", "generate"},
+    {"diverse_evol", "humback", "evaluate"},
+    {"config", "plan", "cli"},
+]
+
+
+def test_library_imports_run_from_stages_down_to_data():
+    layer = {package: rank for rank, packages in enumerate(LAYERS) for package in packages}
+    src = REPO / "src" / "selfalign"
+    upward = []
+    for path in src.rglob("*.py"):
+        parts = path.relative_to(src).with_suffix("").parts
+        if parts == ("__init__",):
+            continue
+        package = parts[0]
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("selfalign."):
+                target = node.module.split(".")[1]
+                if layer[target] > layer[package]:
+                    upward.append(f"{path.relative_to(src)} imports {node.module}")
+    assert set(layer) == {p.stem for p in src.iterdir() if p.stem not in ("__init__", "__pycache__")}
+    assert not upward, upward
 
 
 def test_snakemake_lint_is_clean():

@@ -10,11 +10,11 @@ import yaml
 from conftest import SHARED_DATA, SMOLLM2_CONFIG, run_snakemake
 from test_vllm import answers_in_the_vllm_environment, needs_vllm
 
-from selfalign.generation import Sampling, get_backend
-from selfalign.gguf_model import load_gguf, locate_gguf
-from selfalign.modeling import load_causal_lm, load_tokenizer
-from selfalign.sft import encode_prompts
-from selfalign.training import finetune, sft_config, sft_trainer, training_examples
+from selfalign.generate import Sampling, get_backend
+from selfalign.models.encoding import encode_prompts
+from selfalign.models.gguf import load_gguf, locate_gguf
+from selfalign.models.loading import load_causal_lm, load_tokenizer
+from selfalign.train.finetune import finetune, sft_config, sft_trainer, training_examples
 
 IGNORE_INDEX = -100
 QUESTIONS = [

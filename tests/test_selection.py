@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from selfalign.rounds import initial_rows, next_picks, unlabeled_rows
-from selfalign.selection import available, get_strategy
-from selfalign.selection.kcenter import greedy_kcenter
+from selfalign.diverse_evol.rounds import initial_rows, next_picks, unlabeled_rows
+from selfalign.diverse_evol.selection import available, get_strategy
+from selfalign.diverse_evol.selection.kcenter import greedy_kcenter
 
 
 def reference_kcenter(points, labeled, candidates, n):
@@ -187,7 +187,7 @@ def test_kcenter_storage_dtypes_chunking_and_pruning_agree_with_the_reference(dt
 
 
 def test_pruning_reads_far_less_than_a_pass_per_pick_on_clusters():
-    from selfalign.selection.kcenter import KCenterStats
+    from selfalign.diverse_evol.selection.kcenter import KCenterStats
 
     rng = np.random.default_rng(2)
     points, _ = clustered(rng, 3000, 32, 40)
@@ -201,8 +201,8 @@ def test_pruning_reads_far_less_than_a_pass_per_pick_on_clusters():
 
 
 def test_token_score_ids_stay_text(tmp_path):
-    from selfalign.embedding import TOKEN_SCORES
-    from selfalign.token_scores import read_token_scores, write_token_scores
+    from selfalign.diverse_evol.embedding import TOKEN_SCORES
+    from selfalign.diverse_evol.token_scores import read_token_scores, write_token_scores
 
     ids = ["007", "NA", "1e3", "x"]
     scores = {name: np.arange(4, dtype=np.float64) / (i + 1) for i, name in enumerate(TOKEN_SCORES)}

@@ -5,10 +5,10 @@ import pytest
 import torch
 
 from selfalign.humback import SEED_TAG, backward_record, forward_record
-from selfalign.modeling import load_body, load_causal_lm, load_tokenizer
-from selfalign.prompts import alpaca_prompt, chat_messages
-from selfalign.sft import encode_prompts
-from selfalign.training import finetune, sft_config, sft_trainer, training_examples
+from selfalign.models.encoding import encode_prompts
+from selfalign.models.loading import load_body, load_causal_lm, load_tokenizer
+from selfalign.models.prompts import alpaca_prompt, chat_messages
+from selfalign.train.finetune import finetune, sft_config, sft_trainer, training_examples
 
 IGNORE_INDEX = -100
 
@@ -144,7 +144,7 @@ def test_a_jobs_attention_implementation_reaches_every_model_it_loads(tiny_model
     import subprocess
     import sys
 
-    from selfalign.launch import ATTENTION_VARIABLE, use_job_resources
+    from selfalign.cluster.launch import ATTENTION_VARIABLE, use_job_resources
 
     monkeypatch.setenv(ATTENTION_VARIABLE, "")  # restored after the test
     assert load_causal_lm(tiny_model_dir).config._attn_implementation == "sdpa"
@@ -152,7 +152,7 @@ def test_a_jobs_attention_implementation_reaches_every_model_it_loads(tiny_model
     assert load_causal_lm(tiny_model_dir).config._attn_implementation == "eager"
     assert load_body(tiny_model_dir).config._attn_implementation == "eager"
     # and in the processes the job starts: torchrun's ranks, a pool pass's shards
-    code = "import sys; from selfalign.modeling import load_body; "
+    code = "import sys; from selfalign.models.loading import load_body; "
     code += "print(load_body(sys.argv[1]).config._attn_implementation)"
     child = subprocess.run(
         [sys.executable, "-c", code, str(tiny_model_dir)], capture_output=True, text=True

@@ -18,12 +18,12 @@ from pathlib import Path
 import pytest
 from conftest import REPO
 
-from selfalign.alpaca_eval import judge_outputs
-from selfalign.generation import Sampling, get_backend
-from selfalign.judging import Comparison, make_judge, parse_scores
-from selfalign.judging.openai_judge import JudgeUnavailable
-from selfalign.judging.vllm_server import answers as vllm_server_answers
-from selfalign.training import finetune
+from selfalign.evaluate.alpaca_eval import judge_outputs
+from selfalign.evaluate.judging import Comparison, make_judge, parse_scores
+from selfalign.evaluate.judging.openai_judge import JudgeUnavailable
+from selfalign.evaluate.judging.vllm_server import answers as vllm_server_answers
+from selfalign.generate import Sampling, get_backend
+from selfalign.train.finetune import finetune
 
 VLLM_ENV = REPO / ".venv-vllm"
 needs_vllm = pytest.mark.skipif(
@@ -43,7 +43,7 @@ TEXT_CHAT_TEMPLATE = "{% for m in messages %}{{ m['content'] }}\n{% endfor %}"
 def vllm_model(tmp_path_factory, demo_records):
     """A demo-size model whose heads vLLM's CPU attention takes (head_dim 64), with
     room for a judge prompt."""
-    from selfalign.tiny_model import build_tiny_model
+    from selfalign.train.tiny_model import build_tiny_model
 
     path = tmp_path_factory.mktemp("vllm") / "model"
     build_tiny_model(

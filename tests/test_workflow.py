@@ -15,11 +15,11 @@ import pytest
 import torch
 from conftest import REPO, TINY_CONFIG, run_snakemake, snakemake_command, tiny_config, write_config
 
-from selfalign.demo_data import ANSWER_FORMATS
-from selfalign.labeled import read_labeled
-from selfalign.modeling import load_causal_lm
-from selfalign.pools import read_records
-from selfalign.training import finetune
+from selfalign.data.demo import ANSWER_FORMATS
+from selfalign.data.pools import read_records
+from selfalign.diverse_evol.labeled import read_labeled
+from selfalign.models.loading import load_causal_lm
+from selfalign.train.finetune import finetune
 
 RUNS = ("kc", "rand")
 N_ROUND, N_QUERY, INIT = 2, 12, 12
@@ -265,7 +265,7 @@ def test_a_judge_that_writes_no_verdicts_fails_its_jobs_and_is_asked_again(compl
 
 
 def test_a_second_config_in_a_folder_in_use_is_refused(tmp_path):
-    from selfalign.results_claim import claim
+    from selfalign.cluster.results_claim import claim
 
     config, _ = file_pool_config(tmp_path, [{"instruction": "Q", "output": "A"}] * 2)
     write_config(tmp_path, config)
@@ -559,7 +559,7 @@ def test_planning_never_opens_a_pool_file(tmp_path):
     result = run_snakemake(tmp_path, "-n", python_flags=("-X", "importtime"))
     assert {rule for rule, _ in planned_jobs(result.stdout)} >= {"prepare_pool", "init_round"}
     imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines()}
-    assert not {"torch", "transformers", "datasets", "selfalign.pools"} & imported
+    assert not {"torch", "transformers", "datasets", "selfalign.data.pools"} & imported
 
 
 def test_the_budget_is_checked_where_the_pool_size_is_known(tmp_path):

@@ -8,7 +8,7 @@ The engine starts its workers with spawn, so everything runs under the main guar
 import json
 import sys
 
-from selfalign.generation import Sampling, get_backend
+from selfalign.generate import Sampling, get_backend
 
 
 def main(model, records, max_new_tokens, engine_args, out, prompt_format="alpaca"):

@@ -15,7 +15,7 @@ import torch
 from transformers import TrainingArguments
 from transformers.integrations.deepspeed import HfTrainerDeepSpeedConfig
 
-from selfalign.modeling import load_causal_lm
+from selfalign.models.loading import load_causal_lm
 
 model_dir, zero_config, out_path = sys.argv[1:]
 deepspeed.init_distributed(dist_backend="gloo")

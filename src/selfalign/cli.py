@@ -9,7 +9,7 @@ from pathlib import Path
 
 def judge_summary(argv: list[str] | None = None) -> int:
     """Summarise judgment files (ours or DiverseEvol's released ones) into a TSV."""
-    from selfalign.judgments import summary_table
+    from selfalign.evaluate.judgments import summary_table
 
     parser = argparse.ArgumentParser(
         prog="selfalign-judge-summary",

@@ -16,10 +16,10 @@ import copy
 from collections.abc import Callable
 from pathlib import Path
 
-from selfalign.batching import accumulation_steps, for_size
-from selfalign.gpu_memory import ZeroSetup, fit_warning
-from selfalign.launch import JobShape
-from selfalign.selection import available
+from selfalign.cluster.launch import JobShape
+from selfalign.diverse_evol.selection import available
+from selfalign.train.batching import accumulation_steps, for_size
+from selfalign.train.gpu_memory import ZeroSetup, fit_warning
 
 
 class ConfigError(ValueError):

@@ -5,22 +5,22 @@ from snakemake.exceptions import WorkflowError
 
 from selfalign import plan
 from selfalign.config import ConfigError, check_batches, check_config, gpu_memory_warnings
-from selfalign.environments import has_vllm, missing_vllm
-from selfalign.environments import vllm_python as repository_vllm_python
+from selfalign.cluster.environments import has_vllm, missing_vllm
+from selfalign.cluster.environments import vllm_python as repository_vllm_python
 from selfalign.humback import SEED_TAG
-from selfalign.launch import JobShape
-from selfalign.pool_meta import size_from_meta
-from selfalign.selection import get_strategy
-from selfalign.tracking import tracker_run
+from selfalign.cluster.launch import JobShape
+from selfalign.data.pool_meta import size_from_meta
+from selfalign.diverse_evol.selection import get_strategy
+from selfalign.train.tracking import tracker_run
 
 
 def pool_file(dataset):
-    """A prepared pool: checked records in one Arrow file (selfalign.pools)."""
+    """A prepared pool: checked records in one Arrow file (selfalign.data.pools)."""
     return f"results/pools/{dataset}.arrow"
 
 
 def pool_meta_file(dataset):
-    """A prepared pool's sidecar: its size, read while planning (selfalign.pool_meta)."""
+    """A prepared pool's sidecar: its size, read while planning (selfalign.data.pool_meta)."""
     return f"results/pools/{dataset}.meta.json"
 
 
@@ -139,7 +139,7 @@ def pool_pass_needed(run):
 
 
 def labeled_file(run, rnd):
-    """A round's labeled set: pool rows and ids (selfalign.labeled)."""
+    """A round's labeled set: pool rows and ids (selfalign.diverse_evol.labeled)."""
     return f"results/{run}/data/rd_{rnd}_labeled.tsv"
 
 
@@ -277,7 +277,7 @@ def generation_backends():
     return backends | {spec["generation"]["backend"] for spec in HUMBACK.values()}
 
 
-# A local run without --sdm runs vLLM jobs with .venv-vllm's python (selfalign.environments)
+# A local run without --sdm runs vLLM jobs with .venv-vllm's python (selfalign.cluster.environments)
 deployment = getattr(workflow.deployment_settings, "deployment_method", None)
 if "vllm" in generation_backends() and not deployment and not has_vllm():
     if not repository_vllm_python(workflow.basedir).is_file():
@@ -380,7 +380,7 @@ def humback_targets(run):
 
 
 def tracked(run, name):
-    """A job's tracker run: a parameter that triggers no rerun (selfalign.tracking)."""
+    """A job's tracker run: a parameter that triggers no rerun (selfalign.train.tracking)."""
     return tracker_run(TRACKING, run, name)
 
 

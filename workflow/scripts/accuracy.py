@@ -1,9 +1,8 @@
 """Exact-match accuracy per task family of every model of a run on one test set."""
 
-from selfalign.accuracy import accuracy_table
-from selfalign.files import atomic_output
-from selfalign.jsonl import read_jsonl
-from selfalign.logs import log_to
+from selfalign.cluster.logs import log_to
+from selfalign.evaluate.accuracy import accuracy_table
+from selfalign.io import atomic_output, read_jsonl
 
 log_to(snakemake.log[0])
 paths = dict(zip(snakemake.params.models, snakemake.input, strict=True))

@@ -2,8 +2,8 @@
 
 import logging
 
-from selfalign.alpaca_eval import judge_outputs, write_annotations, write_leaderboard
-from selfalign.logs import log_to
+from selfalign.cluster.logs import log_to
+from selfalign.evaluate.alpaca_eval import judge_outputs, write_annotations, write_leaderboard
 
 log_to(snakemake.log[0])
 summary, annotations = judge_outputs(

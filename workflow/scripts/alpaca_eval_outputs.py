@@ -5,12 +5,12 @@ import time
 
 import torch
 
-from selfalign.alpaca_eval import model_outputs, read_instructions, write_model_outputs
-from selfalign.environments import run_in_vllm_environment, workflow_root
-from selfalign.generation import generate
-from selfalign.launch import use_job_resources
-from selfalign.logs import log_to
-from selfalign.prompts import with_system
+from selfalign.cluster.environments import run_in_vllm_environment, workflow_root
+from selfalign.cluster.launch import use_job_resources
+from selfalign.cluster.logs import log_to
+from selfalign.evaluate.alpaca_eval import model_outputs, read_instructions, write_model_outputs
+from selfalign.generate import generate
+from selfalign.models.prompts import with_system
 
 
 def main():

@@ -5,13 +5,13 @@ import time
 
 import torch
 
-from selfalign.environments import run_in_vllm_environment, workflow_root
-from selfalign.generation import generate
-from selfalign.jsonl import write_jsonl
-from selfalign.launch import use_job_resources
-from selfalign.logs import log_to
-from selfalign.prompts import with_system
-from selfalign.testsets import load_testset
+from selfalign.cluster.environments import run_in_vllm_environment, workflow_root
+from selfalign.cluster.launch import use_job_resources
+from selfalign.cluster.logs import log_to
+from selfalign.data.testsets import load_testset
+from selfalign.generate import generate
+from selfalign.io import write_jsonl
+from selfalign.models.prompts import with_system
 
 
 def main():

@@ -6,11 +6,10 @@ import tempfile
 
 import torch
 
-from selfalign.files import atomic_output
-from selfalign.jsonl import read_jsonl
-from selfalign.logs import log_to
-from selfalign.pools import read_records
-from selfalign.tiny_model import build_tiny_model, pretrain
+from selfalign.cluster.logs import log_to
+from selfalign.data.pools import read_records
+from selfalign.io import atomic_output, read_jsonl
+from selfalign.train.tiny_model import build_tiny_model, pretrain
 
 log_to(snakemake.log[0])
 torch.set_num_threads(snakemake.threads)

@@ -2,8 +2,8 @@
 
 import logging
 
-from selfalign.gguf_model import convert_gguf, locate_gguf
-from selfalign.logs import log_to, timed
+from selfalign.cluster.logs import log_to, timed
+from selfalign.models.gguf import convert_gguf, locate_gguf
 
 log_to(snakemake.log[0])
 spec = snakemake.params.gguf

@@ -8,12 +8,12 @@ import logging
 import numpy as np
 import torch
 
-from selfalign.files import atomic_output
-from selfalign.launch import use_job_resources
-from selfalign.logs import log_to, timed
-from selfalign.pool_pass import job_devices, run_pool_pass
-from selfalign.pools import read_records
-from selfalign.token_scores import write_token_scores
+from selfalign.cluster.launch import use_job_resources
+from selfalign.cluster.logs import log_to, timed
+from selfalign.data.pools import read_records
+from selfalign.diverse_evol.pool_pass import job_devices, run_pool_pass
+from selfalign.diverse_evol.token_scores import write_token_scores
+from selfalign.io import atomic_output
 
 log_to(snakemake.log[0])
 use_job_resources(snakemake.resources)

@@ -14,22 +14,23 @@ from pathlib import Path
 
 import torch
 
-from selfalign.batching import for_size
-from selfalign.checkpoints import checkpoint_folder
-from selfalign.launch import JobShape, head_node, training_command, use_job_resources
-from selfalign.logs import log_to, timed
-from selfalign.records import read_json
-from selfalign.training import finetune
+from selfalign.cluster.launch import JobShape, head_node, training_command, use_job_resources
+from selfalign.cluster.logs import log_to, timed
+from selfalign.data.records import read_json
+from selfalign.train.batching import for_size
+from selfalign.train.checkpoints import checkpoint_folder
+from selfalign.train.finetune import finetune
 
 log_to(snakemake.log[0])
 use_job_resources(snakemake.resources)
 torch.set_num_threads(snakemake.threads)
 with timed("read"):
     if snakemake.input.get("pool"):
-        from selfalign.labeled import read_labeled
-        from selfalign.pools import open_pool, to_records
+        from selfalign.data.pools import to_records
+        from selfalign.diverse_evol.labeled import read_labeled
+        from selfalign.io import open_arrow
 
-        pool = open_pool(snakemake.input.pool)
+        pool = open_arrow(snakemake.input.pool)
         records = to_records(pool.take(read_labeled(snakemake.input.labeled, pool["id"]).rows))
     else:
         records = read_json(snakemake.input.data)

@@ -1,9 +1,9 @@
 """Demo questions held out from the generated pool, with reference answers."""
 
-from selfalign.demo_data import generate_demo_test_set
-from selfalign.jsonl import write_jsonl
-from selfalign.logs import log_to
-from selfalign.pools import read_records
+from selfalign.cluster.logs import log_to
+from selfalign.data.demo import generate_demo_test_set
+from selfalign.data.pools import read_records
+from selfalign.io import write_jsonl
 
 log_to(snakemake.log[0])
 spec = snakemake.params.spec

@@ -2,13 +2,13 @@
 
 import torch
 
-from selfalign.environments import run_in_vllm_environment, workflow_root
-from selfalign.generation import generate
+from selfalign.cluster.environments import run_in_vllm_environment, workflow_root
+from selfalign.cluster.launch import use_job_resources
+from selfalign.cluster.logs import log_to
+from selfalign.generate import generate
 from selfalign.humback import BACKWARD_INSTRUCTION
 from selfalign.humback.shards import shard
-from selfalign.jsonl import read_jsonl, write_jsonl
-from selfalign.launch import use_job_resources
-from selfalign.logs import log_to
+from selfalign.io import read_jsonl, write_jsonl
 
 
 def main():

@@ -8,11 +8,10 @@ import logging
 
 import pandas as pd
 
-from selfalign.files import atomic_output
+from selfalign.cluster.logs import console, log_to
 from selfalign.humback.curation import curate, curation_problem, describe_scores
 from selfalign.humback.shards import merge
-from selfalign.jsonl import read_jsonl, write_jsonl
-from selfalign.logs import console, log_to
+from selfalign.io import atomic_output, read_jsonl, write_jsonl
 
 log_to(snakemake.log[0])
 settings = snakemake.params.curate

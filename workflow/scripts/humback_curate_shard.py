@@ -3,12 +3,12 @@
 
 import torch
 
-from selfalign.environments import run_in_vllm_environment, workflow_root
+from selfalign.cluster.environments import run_in_vllm_environment, workflow_root
+from selfalign.cluster.launch import use_job_resources
+from selfalign.cluster.logs import log_to
 from selfalign.humback.curation import score_pairs
 from selfalign.humback.shards import shard
-from selfalign.jsonl import read_jsonl, write_jsonl
-from selfalign.launch import use_job_resources
-from selfalign.logs import log_to
+from selfalign.io import read_jsonl, write_jsonl
 
 
 def main():

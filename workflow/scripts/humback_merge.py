@@ -2,9 +2,9 @@
 
 import logging
 
+from selfalign.cluster.logs import log_to
 from selfalign.humback.shards import merge
-from selfalign.jsonl import read_jsonl, write_jsonl
-from selfalign.logs import log_to
+from selfalign.io import read_jsonl, write_jsonl
 
 log_to(snakemake.log[0])
 pairs = merge([read_jsonl(path) for path in snakemake.input])

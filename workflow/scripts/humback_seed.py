@@ -2,10 +2,10 @@
 
 import logging
 
+from selfalign.cluster.logs import log_to
 from selfalign.humback.demo import generate_seed_pairs
 from selfalign.humback.seed import load_oasst_seed, load_pairs
-from selfalign.jsonl import write_jsonl
-from selfalign.logs import log_to
+from selfalign.io import write_jsonl
 
 log_to(snakemake.log[0])
 spec = snakemake.params.spec

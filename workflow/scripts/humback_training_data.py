@@ -2,10 +2,9 @@
 
 import logging
 
-from selfalign.files import write_json
+from selfalign.cluster.logs import log_to
 from selfalign.humback import backward_record, forward_record
-from selfalign.jsonl import read_jsonl
-from selfalign.logs import log_to
+from selfalign.io import read_jsonl, write_json
 
 log_to(snakemake.log[0])
 seed = read_jsonl(snakemake.input.seed)

@@ -4,12 +4,11 @@ import json
 import logging
 import tempfile
 
-from selfalign.files import atomic_output
+from selfalign.cluster.logs import log_to
 from selfalign.humback.dedup import MinHashSettings
 from selfalign.humback.demo import generate_web_text
-from selfalign.humback.unlabelled import read_web_text, select_unlabelled
-from selfalign.jsonl import write_jsonl
-from selfalign.logs import log_to
+from selfalign.humback.unlabeled import read_web_text, select_unlabelled
+from selfalign.io import atomic_output, write_jsonl
 
 log_to(snakemake.log[0])
 spec = snakemake.params.spec

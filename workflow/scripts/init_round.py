@@ -4,13 +4,13 @@ import logging
 
 import numpy as np
 
-from selfalign.labeled import Labeled, write_labeled
-from selfalign.logs import log_to
-from selfalign.pools import open_pool
-from selfalign.rounds import initial_rows
+from selfalign.cluster.logs import log_to
+from selfalign.diverse_evol.labeled import Labeled, write_labeled
+from selfalign.diverse_evol.rounds import initial_rows
+from selfalign.io import open_arrow
 
 log_to(snakemake.log[0])
-ids = open_pool(snakemake.input.pool, ["id"])["id"]
+ids = open_arrow(snakemake.input.pool, ["id"])["id"]
 rows = initial_rows(len(ids), snakemake.params.n_labeled, snakemake.params.seed)
 labeled = Labeled(rows, ids.take(rows).to_pylist(), np.zeros(len(rows), dtype=np.int64))
 write_labeled(labeled, snakemake.output.labeled)

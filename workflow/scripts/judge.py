@@ -1,9 +1,9 @@
 """Judge one round's answers against an opponent's, in both orders."""
 
-from selfalign.jsonl import write_jsonl
-from selfalign.judging import make_judge
-from selfalign.judgments import answers_from_file, judge_pairs, summarize, unparsed_error
-from selfalign.logs import console, log_to
+from selfalign.cluster.logs import console, log_to
+from selfalign.evaluate.judging import make_judge
+from selfalign.evaluate.judgments import answers_from_file, judge_pairs, summarize, unparsed_error
+from selfalign.io import write_jsonl
 
 log_to(snakemake.log[0])
 settings = snakemake.params.judge

@@ -1,8 +1,8 @@
 """A run's judgments in one table: n, Win, Tie, Lose, WS, RS, unparsed."""
 
-from selfalign.files import atomic_output
-from selfalign.judgments import summary_table
-from selfalign.logs import log_to
+from selfalign.cluster.logs import log_to
+from selfalign.evaluate.judgments import summary_table
+from selfalign.io import atomic_output
 
 log_to(snakemake.log[0])
 table = summary_table(snakemake.input)

@@ -2,10 +2,10 @@
 
 import torch
 
-from selfalign.launch import use_job_resources
-from selfalign.lm_benchmarks import results_table, run_benchmarks, write_table
-from selfalign.logs import log_to
-from selfalign.modeling import best_device
+from selfalign.cluster.launch import use_job_resources
+from selfalign.cluster.logs import log_to
+from selfalign.evaluate.lm_benchmarks import results_table, run_benchmarks, write_table
+from selfalign.models.loading import best_device
 
 log_to(snakemake.log[0])
 use_job_resources(snakemake.resources)

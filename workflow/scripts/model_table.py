@@ -2,9 +2,8 @@
 
 import pandas as pd
 
-from selfalign.files import atomic_output
-from selfalign.logs import log_to
-from selfalign.model_table import (
+from selfalign.cluster.logs import log_to
+from selfalign.evaluate.model_table import (
     alpaca_eval_column,
     curation_notes,
     exact_match_columns,
@@ -12,6 +11,7 @@ from selfalign.model_table import (
     lm_eval_columns,
     model_table,
 )
+from selfalign.io import atomic_output
 
 log_to(snakemake.log[0])
 models = snakemake.params.models

@@ -1,8 +1,8 @@
 """Exact-match accuracy, families by models, a panel per run."""
 
-from selfalign.files import atomic_output
-from selfalign.logs import log_to
-from selfalign.reporting import plot_accuracy, read_tables
+from selfalign.cluster.logs import log_to
+from selfalign.evaluate.reporting import plot_accuracy, read_tables
+from selfalign.io import atomic_output
 
 log_to(snakemake.log[0])
 tables = read_tables(snakemake.params.runs, snakemake.input)

@@ -2,9 +2,9 @@
 
 import pandas as pd
 
-from selfalign.files import atomic_output
-from selfalign.logs import log_to
-from selfalign.reporting import plot_judgments
+from selfalign.cluster.logs import log_to
+from selfalign.evaluate.reporting import plot_judgments
+from selfalign.io import atomic_output
 
 log_to(snakemake.log[0])
 summary = pd.concat([pd.read_csv(path, sep="\t") for path in snakemake.input])

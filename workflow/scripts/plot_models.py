@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from selfalign.files import atomic_output
-from selfalign.logs import log_to
-from selfalign.reporting import plot_model_tables
+from selfalign.cluster.logs import log_to
+from selfalign.evaluate.reporting import plot_model_tables
+from selfalign.io import atomic_output
 
 log_to(snakemake.log[0])
 tables = {Path(p).parent.name: pd.read_csv(p, sep="\t") for p in snakemake.input}

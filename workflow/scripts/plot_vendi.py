@@ -1,8 +1,8 @@
 """Vendi score per round for every run."""
 
-from selfalign.files import atomic_output
-from selfalign.logs import log_to
-from selfalign.reporting import plot_vendi, read_tables
+from selfalign.cluster.logs import log_to
+from selfalign.evaluate.reporting import plot_vendi, read_tables
+from selfalign.io import atomic_output
 
 log_to(snakemake.log[0])
 tables = read_tables(snakemake.params.runs, snakemake.input)

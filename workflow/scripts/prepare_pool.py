@@ -5,11 +5,12 @@ import logging
 
 import pyarrow as pa
 
+from selfalign.cluster.logs import log_to, timed
 from selfalign.config import ConfigError, check_budgets
-from selfalign.demo_data import generate_demo_records
-from selfalign.logs import log_to, timed
-from selfalign.pool_meta import write_meta
-from selfalign.pools import check_table, describe_source, prepare_pool, write_pool
+from selfalign.data.demo import generate_demo_records
+from selfalign.data.pool_meta import write_meta
+from selfalign.data.pools import check_table, describe_source, prepare_pool
+from selfalign.io import write_arrow
 
 log_to(snakemake.log[0])
 spec = snakemake.params.spec
@@ -27,7 +28,7 @@ try:
 except ConfigError as err:
     raise ConfigError(f"invalid config: {err}") from None
 with timed("write"):
-    write_pool(table, snakemake.output.pool)
+    write_arrow(table, snakemake.output.pool)
     write_meta(spec, table.num_rows, table.column_names, snakemake.output.meta)
 source = "generated" if "generate" in spec else describe_source(spec)
 logging.info("%d records from %s -> %s", table.num_rows, source, snakemake.output.pool)

@@ -2,10 +2,10 @@
 
 from pathlib import Path
 
-from selfalign.accuracy import replicate_markdown, replicate_summary
-from selfalign.files import atomic_output
-from selfalign.logs import log_to
-from selfalign.reporting import plot_replicates, read_tables
+from selfalign.cluster.logs import log_to
+from selfalign.evaluate.accuracy import replicate_markdown, replicate_summary
+from selfalign.evaluate.reporting import plot_replicates, read_tables
+from selfalign.io import atomic_output
 
 log_to(snakemake.log[0])
 summary = replicate_summary(

@@ -4,15 +4,15 @@ import logging
 
 import pyarrow as pa
 
-from selfalign.files import write_json
-from selfalign.labeled import read_labeled
-from selfalign.logs import log_to, timed
-from selfalign.pools import open_pool, to_records
-from selfalign.rounds import unlabeled_rows
+from selfalign.cluster.logs import log_to, timed
+from selfalign.data.pools import to_records
+from selfalign.diverse_evol.labeled import read_labeled
+from selfalign.diverse_evol.rounds import unlabeled_rows
+from selfalign.io import open_arrow, write_json
 
 log_to(snakemake.log[0])
 with timed("read"):
-    pool = open_pool(snakemake.input.pool)
+    pool = open_arrow(snakemake.input.pool)
     rows = read_labeled(snakemake.input.labeled, pool["id"]).rows
     if snakemake.wildcards.part == "unlabeled":
         rows = unlabeled_rows(pool.num_rows, rows)

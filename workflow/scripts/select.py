@@ -4,16 +4,16 @@ import logging
 
 import numpy as np
 
-from selfalign.labeled import read_labeled, write_labeled
-from selfalign.logs import log_to, timed
-from selfalign.pools import open_pool
-from selfalign.rounds import next_picks
-from selfalign.token_scores import read_token_scores
+from selfalign.cluster.logs import log_to, timed
+from selfalign.diverse_evol.labeled import read_labeled, write_labeled
+from selfalign.diverse_evol.rounds import next_picks
+from selfalign.diverse_evol.token_scores import read_token_scores
+from selfalign.io import open_arrow
 
 log_to(snakemake.log[0])
 rnd = int(snakemake.wildcards.rd)
 with timed("read"):
-    pool_ids = open_pool(snakemake.input.pool, ["id"])["id"]
+    pool_ids = open_arrow(snakemake.input.pool, ["id"])["id"]
     previous = read_labeled(snakemake.input.labeled, pool_ids)
     # Only strategies that need embeddings or token scores get them.
     path = snakemake.input.get("embeddings")

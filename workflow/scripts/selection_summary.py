@@ -1,10 +1,10 @@
 """A table of each round's labeled set: sizes and category counts."""
 
-from selfalign.files import atomic_output
-from selfalign.labeled import read_labeled
-from selfalign.logs import log_to
-from selfalign.pools import read_records
-from selfalign.reporting import selection_table
+from selfalign.cluster.logs import log_to
+from selfalign.data.pools import read_records
+from selfalign.diverse_evol.labeled import read_labeled
+from selfalign.evaluate.reporting import selection_table
+from selfalign.io import atomic_output
 
 log_to(snakemake.log[0])
 pool = snakemake.input.pool

@@ -2,9 +2,9 @@
 
 import pandas as pd
 
-from selfalign.files import atomic_output
-from selfalign.logs import log_to
-from selfalign.tracking import log_figures, run_figures
+from selfalign.cluster.logs import log_to
+from selfalign.io import atomic_output
+from selfalign.train.tracking import log_figures, run_figures
 
 log_to(snakemake.log[0])
 tables = {

@@ -3,10 +3,10 @@
 import numpy as np
 import pandas as pd
 
-from selfalign.diversity import vendi_score
-from selfalign.files import atomic_output
-from selfalign.labeled import read_labeled
-from selfalign.logs import log_to
+from selfalign.cluster.logs import log_to
+from selfalign.diverse_evol.diversity import vendi_score
+from selfalign.diverse_evol.labeled import read_labeled
+from selfalign.io import atomic_output
 
 log_to(snakemake.log[0])
 embeddings = np.load(snakemake.input.embeddings, mmap_mode="r")  # pool rows, in order

@@ -85,7 +85,7 @@ def model_curation_replies(
     Every prompt opens with the same rubric and ends with its pair, so an engine
     with prefix caching (vLLM) computes the rubric's attention keys once.
     """
-    from selfalign.generation import generate
+    from selfalign.generate import generate
 
     # the user turn of the model's own prompt format, with the tag used at inference
     prompts = [

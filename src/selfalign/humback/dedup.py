@@ -28,7 +28,7 @@ from datatrove.utils.hashing import HashConfig
 from datatrove.utils.text import TextNormConfig, simplify_text
 from datatrove.utils.word_tokenizers import WordTokenizer
 
-from selfalign.jsonl import write_jsonl
+from selfalign.io import write_jsonl
 
 # datatrove's defaults, but numbers are kept (see the module docstring)
 NORMALISATION = TextNormConfig(norm_numbers=False)

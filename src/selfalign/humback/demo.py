@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 
-from selfalign.demo_data import ANTONYMS, CAPITALS, WORDS, generate_demo_records
+from selfalign.data.demo import ANTONYMS, CAPITALS, WORDS, generate_demo_records
 
 MENU = [
     "Home",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from selfalign.records import DataError, parse_json_records
+from selfalign.data.records import DataError, parse_json_records
 
 
 def _quality(message: dict) -> float:

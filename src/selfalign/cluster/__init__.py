@@ -1,0 +1,1 @@
+"""Where jobs run: GPUs, launchers, logs, environments and the results folder's claim."""

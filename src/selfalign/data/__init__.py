@@ -1,0 +1,1 @@
+"""Instruction records, pools and test sets: what every stage reads."""

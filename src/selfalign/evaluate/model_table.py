@@ -1,0 +1,67 @@
+"""One table per run across its models: pairwise judgments, exact match, AlpacaEval, lm-eval.
+
+Rows are the run's models in training order (base, rd_0 .. rd_N or M0 .. Mn);
+a cell is empty where a model was not measured that way (rd_0 against itself).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from selfalign.evaluate.accuracy import ALL
+
+
+def judge_columns(summary: pd.DataFrame) -> pd.DataFrame:
+    """RS and Win rate per test set and opponent, indexed by model."""
+    columns = {}
+    for (testset, opponent), part in summary.groupby(["testset", "opponent"]):
+        part = part.set_index("model")
+        columns[f"RS {testset} vs {opponent}"] = part["RS"]
+        columns[f"Win {testset} vs {opponent}"] = part["win"] / part["n"]
+    return pd.DataFrame(columns)
+
+
+def exact_match_columns(tables: dict[str, str | Path]) -> pd.DataFrame:
+    """Exact-match accuracy over all questions, one column per test set."""
+    columns = {}
+    for testset, path in tables.items():
+        table = pd.read_csv(path, sep="\t")
+        total = table[table["family"] == ALL].set_index("model")
+        columns[f"exact match {testset}"] = total["accuracy"]
+    return pd.DataFrame(columns)
+
+
+def alpaca_eval_column(leaderboards: dict[str, str | Path]) -> pd.DataFrame:
+    """AlpacaEval win rate (percent) per model, from each model's leaderboard file."""
+    rates = {m: pd.read_csv(p, sep="\t")["win_rate"].iloc[0] for m, p in leaderboards.items()}
+    return pd.DataFrame({"AlpacaEval win rate": pd.Series(rates, dtype=float)})
+
+
+def lm_eval_columns(tables: dict[str, str | Path]) -> pd.DataFrame:
+    """One column per lm-eval task and metric, from each model's table."""
+    rows = {}
+    for model, path in tables.items():
+        table = pd.read_csv(path, sep="\t")
+        names = table["task"] + " " + table["metric"]
+        rows[model] = dict(zip(names, table["value"], strict=True))
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def curation_notes(scores: dict[str, str | Path]) -> pd.DataFrame:
+    """A note on each Humback model M_t whose curation kept no pair (``allow_empty``)."""
+    notes = {}
+    for model, path in scores.items():
+        kept = int(pd.read_csv(path, sep="\t")["kept"].iloc[0])
+        if not kept:
+            notes[model] = "trained on the seed alone: curation kept no pair"
+    return pd.DataFrame({"note": pd.Series(notes, dtype=object)})
+
+
+def model_table(models: list[str], parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """The parts side by side, one row per model in ``models`` order."""
+    table = pd.concat([p for p in parts if not p.empty], axis=1) if parts else pd.DataFrame()
+    table = table.reindex(models)
+    table.index.name = "model"
+    return table.reset_index()

@@ -1,0 +1,63 @@
+"""Unlabelled web text: read, filter by length, drop duplicates, sample."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from selfalign.data.records import DataError, parse_json_records
+from selfalign.humback.dedup import MinHashSettings, first_exact_copies, near_copy_survivors
+
+
+def read_web_text(path: str | Path, field: str = "content") -> list[str]:
+    """``field`` of every JSON record (``content`` in falcon-refinedweb's JSON Lines), or
+    one text per line of any other file."""
+    path = Path(path)
+    if path.suffix in (".jsonl", ".json"):
+        texts = []
+        for item in parse_json_records(path):
+            content = item.value.get(field) if isinstance(item.value, dict) else None
+            if not isinstance(content, str):
+                raise DataError(f"{path}:{item.line}: expected an object with a {field!r} string")
+            texts.append(content)
+    else:
+        texts = [line for line in path.read_text(encoding="utf-8-sig").splitlines() if line.strip()]
+    if not texts:
+        raise DataError(f"{path}: the unlabelled pool is empty")
+    return texts
+
+
+def select_unlabelled(
+    texts: list[str],
+    *,
+    min_chars: int,
+    max_chars: int,
+    minhash: MinHashSettings,
+    size: int,
+    seed: int,
+    workdir: str | Path,
+    workers: int = 1,
+) -> tuple[list[dict], dict]:
+    """Filter and sample; return the kept records and counts of what each step removed.
+
+    ``workdir`` holds the near-duplicate search's signatures (about 1 KB a text).
+    """
+    counts = {"read": len(texts)}
+    kept = [t.strip() for t in texts if min_chars <= len(t.strip()) <= max_chars]
+    counts["outside_length_range"] = counts["read"] - len(kept)
+    if not kept:
+        raise DataError(
+            f"no unlabelled text has {min_chars} to {max_chars} characters: "
+            "widen 'min_chars'/'max_chars' or check the file"
+        )
+    unique = [kept[i] for i in first_exact_copies(kept)]
+    counts["exact_duplicates"] = len(kept) - len(unique)
+    logging.info("%d texts after exact dedup; looking for near copies", len(unique))
+    survivors = [unique[i] for i in near_copy_survivors(unique, minhash, workdir, workers)]
+    counts["near_duplicates"] = len(unique) - len(survivors)
+    rng = np.random.default_rng(seed)
+    chosen = np.sort(rng.choice(len(survivors), min(size, len(survivors)), replace=False))
+    counts["sampled"] = len(chosen)
+    return [{"id": f"web-{i:06d}", "text": survivors[i]} for i in chosen], counts

@@ -1,0 +1,1 @@
+"""Loading models and tokenizers, and turning records into prompts and token ids."""

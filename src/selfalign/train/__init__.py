@@ -1,0 +1,1 @@
+"""Fine-tuning: the training loop, checkpoints, batch sizes, memory fit and tracking."""
