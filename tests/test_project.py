@@ -14,7 +14,7 @@ from test_workflow import planned_jobs
 
 
 def test_code_is_formatted_and_lint_clean():
-    code = ["src", "tests", "workflow/scripts", "benchmarks"]
+    code = ["src", "tests", "workflow/scripts", "benchmarks", "docs"]
     ruff = [sys.executable, "-m", "ruff"]
     subprocess.run([*ruff, "check", *code], cwd=REPO, check=True)
     subprocess.run([*ruff, "format", "--check", *code], cwd=REPO, check=True)
@@ -46,8 +46,16 @@ def test_library_imports_run_from_stages_down_to_data():
                 target = node.module.split(".")[1]
                 if layer[target] > layer[package]:
                     upward.append(f"{path.relative_to(src)} imports {node.module}")
-    assert set(layer) == {p.stem for p in src.iterdir() if p.stem not in ("__init__", "__pycache__")}
+    assert set(layer) == {
+        p.stem for p in src.iterdir() if p.stem not in ("__init__", "__pycache__")
+    }
     assert not upward, upward
+
+
+def test_config_reference_page_is_written_from_the_schema():
+    script = REPO / "docs" / "config_reference.py"
+    result = subprocess.run([sys.executable, script, "--check"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
 
 
 def test_snakemake_lint_is_clean():
