@@ -22,11 +22,15 @@ if not workflow.overwrite_configfiles:
     configfile: Path(workflow.basedir) / "config/config.yaml"
 
 
-try:
-    validate(config, "workflow/schemas/config.schema.yaml")
-except WorkflowError as err:
-    from selfalign.config import describe_schema_error
+from selfalign.config import ConfigError, describe_schema_error, rename_deprecated_keys
 
+try:
+    for message in rename_deprecated_keys(config):
+        logger.warning(f"Warning: {message}")
+    validate(config, "workflow/schemas/config.schema.yaml")
+except ConfigError as err:
+    raise WorkflowError(f"invalid config: {err}") from None
+except WorkflowError as err:
     raise WorkflowError(describe_schema_error(err) or str(err)) from None
 
 

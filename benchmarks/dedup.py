@@ -1,6 +1,6 @@
-"""Humback's unlabelled-text job at the paper's size: read 500,000 web-like
+"""Humback's unlabeled-text job at the paper's size: read 500,000 web-like
 pages of 600 to 3,000 characters, drop exact copies (hash of normalised text)
-and near copies (datatrove's MinHash LSH), and sample, as ``humback_unlabelled``
+and near copies (datatrove's MinHash LSH), and sample, as ``humback_unlabeled``
 does. The pages carry planted copies (``pool_data.web_pages_with_copies``), so
 the counts found can be checked against the counts planted. Then the
 dedup-quality set (``tests/data/dedup_quality.jsonl``): how many near-copy
@@ -26,7 +26,7 @@ from pool_data import web_pages_with_copies, write_json_lines
 
 FIXTURE = Path(__file__).resolve().parents[1] / "tests" / "data" / "dedup_quality.jsonl"
 
-# the steps of select_unlabelled, keeping the pages' indices to check them
+# the steps of select_unlabeled, keeping the pages' indices to check them
 JOB = """
 import json, resource, sys, time
 start = time.perf_counter()

@@ -37,7 +37,7 @@ def alpaca_like(n: int, seed: int = 0) -> list[dict]:
 
 
 def web_text_like(n: int, seed: int = 0) -> list[dict]:
-    """``n`` web-text documents of 600 to 3,000 characters (Humback's unlabelled
+    """``n`` web-text documents of 600 to 3,000 characters (Humback's unlabeled
     text, as ``content`` fields), each a run of the Alpaca records' texts."""
     if not ALPACA.is_file():
         raise SystemExit(f"{ALPACA} is missing: these benchmarks build their pools from it")

@@ -1,11 +1,11 @@
 """Reading a pool: the loader of the ``prepare_pool`` job on an Alpaca-style
 JSON array of 52,002 records and on 500,000 JSON Lines records; and Humback's
-unlabelled-text reader on 500,000 web texts of 600 to 3,000 characters.
+unlabeled-text reader on 500,000 web texts of 600 to 3,000 characters.
 
 Each runs in a fresh process (imports included, as in the job): read and
 check every record through ``datasets``, then write the Arrow pool; the
 per-record JSON checker, which now only locates faults, is timed beside it.
-The web texts go through ``humback.unlabelled.read_web_text`` (the same JSON
+The web texts go through ``humback.unlabeled.read_web_text`` (the same JSON
 parser, ``records.parse_json_records``), before any filter or deduplication.
 
     python benchmarks/pool_loading.py

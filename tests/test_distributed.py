@@ -66,7 +66,7 @@ def humback_defaults() -> dict:
             "hb": {
                 "model": "m",
                 "seed_data": {"generate": {"n_records": 8}},
-                "unlabelled": {"generate": {"n_documents": 8}},
+                "unlabeled": {"generate": {"n_documents": 8}},
             }
         },
     }
@@ -178,9 +178,9 @@ CLAIM = """
 import sys, time
 from pathlib import Path
 from selfalign.cluster.gpus import claim_gpus
-cards = claim_gpus(int(sys.argv[3]), cards=["0", "1", "2"], lock_dir=Path(sys.argv[1]),
+gpus = claim_gpus(int(sys.argv[3]), gpus=["0", "1", "2"], lock_dir=Path(sys.argv[1]),
                    poll_seconds=0.2)
-print(",".join(cards), flush=True)
+print(",".join(gpus), flush=True)
 time.sleep(float(sys.argv[2]))
 """
 
@@ -196,10 +196,10 @@ def test_gpu_jobs_on_one_machine_never_share_a_card(tmp_path):
     first = start(60)
     assert first.stdout.readline().strip() == "0,1"
     third = start(60, count=1)
-    assert third.stdout.readline().strip() == "2"  # the card left
+    assert third.stdout.readline().strip() == "2"  # the GPU left
     second = start(0)
     time.sleep(2)
-    assert second.poll() is None  # waits: only card 2 is free, and it is taken
+    assert second.poll() is None  # waits: only GPU 2 is free, and it is taken
     first.kill()  # the locks go with the process, even on SIGKILL
     first.wait()
     assert second.communicate(timeout=60)[0].strip() == "0,1"

@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from selfalign.config import ConfigError, rename_deprecated_keys
 from selfalign.data.records import DataError
 from selfalign.humback import (
     AUGMENTED_TAG,
@@ -27,7 +28,7 @@ from selfalign.humback.dedup import MinHashSettings
 from selfalign.humback.demo import generate_web_text
 from selfalign.humback.seed import load_oasst_seed, load_pairs
 from selfalign.humback.shards import merge, shard
-from selfalign.humback.unlabeled import read_web_text, select_unlabelled
+from selfalign.humback.unlabeled import read_web_text, select_unlabeled
 from selfalign.models.prompts import alpaca_prompt
 
 LONG_Q = "How do I keep my sourdough starter alive through a long holiday?"
@@ -130,7 +131,7 @@ def test_plain_seed_pairs_name_the_missing_field(tmp_path):
         load_pairs(path)
 
 
-def test_unlabelled_filters_length_duplicates_and_near_duplicates(tmp_path):
+def test_unlabeled_filters_length_duplicates_and_near_duplicates(tmp_path):
     page = "A long and self-contained explanation of how tides follow the moon. " * 12
     texts = [
         page,
@@ -143,7 +144,7 @@ def test_unlabelled_filters_length_duplicates_and_near_duplicates(tmp_path):
     ]
 
     def select(texts, size, seed, work="work"):
-        return select_unlabelled(
+        return select_unlabeled(
             texts,
             min_chars=600,
             max_chars=3000,
@@ -165,12 +166,25 @@ def test_unlabelled_filters_length_duplicates_and_near_duplicates(tmp_path):
     assert select(texts * 3, size=1, seed=4, work="a") == select(
         texts * 3, size=1, seed=4, work="b"
     )
-    with pytest.raises(DataError, match="no unlabelled text has 600 to 3000 characters"):
+    with pytest.raises(DataError, match="no unlabeled text has 600 to 3000 characters"):
         select(["too short"], size=1, seed=0)
     empty = tmp_path / "web.jsonl"
     empty.write_text("")
-    with pytest.raises(DataError, match="the unlabelled pool is empty"):
+    with pytest.raises(DataError, match="the unlabeled pool is empty"):
         read_web_text(empty)
+
+
+def test_the_old_spelling_unlabelled_is_read_with_a_warning_for_one_release():
+    config = {"humback": {"demo": {"unlabelled": {"path": "web.jsonl"}, "model": "m"}}}
+    (message,) = rename_deprecated_keys(config)
+    assert config["humback"]["demo"] == {"unlabeled": {"path": "web.jsonl"}, "model": "m"}
+    assert "humback.demo.unlabelled is deprecated: rename it humback.demo.unlabeled" in message
+    assert rename_deprecated_keys(config) == []
+    both = {"humback": {"demo": {"unlabelled": {}, "unlabeled": {}}}}
+    with pytest.raises(
+        ConfigError, match=r"humback\.demo\.unlabelled: renamed humback\.demo\.unlabeled"
+    ):
+        rename_deprecated_keys(both)
 
 
 def test_web_text_reads_content_fields_and_plain_lines(tmp_path):

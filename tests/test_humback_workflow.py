@@ -21,7 +21,7 @@ from selfalign.models.loading import load_causal_lm
 HUMBACK = {
     "model": "tiny",
     "seed_data": {"generate": {"n_records": 30}},
-    "unlabelled": {"generate": {"n_documents": 60}, "min_chars": 150, "size": 24},
+    "unlabeled": {"generate": {"n_documents": 60}, "min_chars": 150, "size": 24},
     "generation": {"batch_size": 12},
     "augment": {"shards": 2, "max_new_tokens": 8},
     "curate": {"scorer": "proxy", "agreement": True, "threshold": 5, "shards": 3},
@@ -81,9 +81,9 @@ def humback_run(tmp_path_factory):
 def test_every_stage_leaves_its_file(humback_run):
     stage = humback_run / "hb" / "humback"
     seed = read_jsonl(stage / "seed.jsonl")
-    texts = read_jsonl(stage / "unlabelled.jsonl")
+    texts = read_jsonl(stage / "unlabeled.jsonl")
     assert len(seed) == 30 and len(texts) <= 24
-    counts = json.loads((stage / "unlabelled_counts.json").read_text())
+    counts = json.loads((stage / "unlabeled_counts.json").read_text())
     assert counts["exact_duplicates"] > 0 and counts["sampled"] == len(texts)
     shards = [read_jsonl(stage / "augmented" / f"shard_{i}_of_2.jsonl") for i in range(2)]
     augmented = read_jsonl(stage / "augmented.jsonl")
@@ -184,24 +184,24 @@ BAD = {  # the change, the error, the stage output that must not appear
         "results",
     ),
     "MinHash bands out of range": (
-        {"unlabelled": {**HUMBACK["unlabelled"], "minhash": {"bands": 0}}},
-        "invalid config: humback.hb.unlabelled.minhash.bands: 0 is less than the minimum of 1",
+        {"unlabeled": {**HUMBACK["unlabeled"], "minhash": {"bands": 0}}},
+        "invalid config: humback.hb.unlabeled.minhash.bands: 0 is less than the minimum of 1",
         "results",
     ),
     "no web text left after the length filter": (
-        {"unlabelled": {**HUMBACK["unlabelled"], "min_chars": 2900}},
-        "no unlabelled text has 2900 to 3000 characters",
-        "results/hb/humback/unlabelled.jsonl",
+        {"unlabeled": {**HUMBACK["unlabeled"], "min_chars": 2900}},
+        "no unlabeled text has 2900 to 3000 characters",
+        "results/hb/humback/unlabeled.jsonl",
     ),
     "seed pairs without a response": (
         {"seed_data": {"path": "seed.jsonl"}},
         "seed.jsonl:2: record 1: field 'response' must be a non-empty string",
         "results/hb/humback/seed.jsonl",
     ),
-    "empty unlabelled pool": (
-        {"unlabelled": {"path": "web.jsonl"}},
-        "web.jsonl: the unlabelled pool is empty",
-        "results/hb/humback/unlabelled.jsonl",
+    "empty unlabeled pool": (
+        {"unlabeled": {"path": "web.jsonl"}},
+        "web.jsonl: the unlabeled pool is empty",
+        "results/hb/humback/unlabeled.jsonl",
     ),
 }
 
@@ -215,7 +215,7 @@ def test_bad_humback_input_is_named_and_nothing_is_written(tmp_path, change, mes
     config = humback_config(**change)
     config["runs"] = {}
     write_config(tmp_path, config)
-    until = ("--until", "humback_seed", "humback_unlabelled")
+    until = ("--until", "humback_seed", "humback_unlabeled")
     result = run_snakemake(tmp_path, *until, "--show-failed-logs", check=False)
     assert result.returncode != 0
     assert message in result.stdout + result.stderr

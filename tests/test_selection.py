@@ -111,7 +111,7 @@ def test_uncertainty_strategies_rank_the_unlabeled_pool():
 
     def picks(strategy):
         return next_picks(
-            8, labeled, strategy=strategy, n_query=3, seed=0, rnd=1, token_scores=scores
+            8, labeled, strategy=strategy, n_query=3, seed=0, round=1, token_scores=scores
         ).tolist()
 
     assert picks("least_confidence") == [0, 2, 3]  # 0.2 three times: lowest index first
@@ -120,20 +120,20 @@ def test_uncertainty_strategies_rank_the_unlabeled_pool():
     assert picks("least_confidence_prob") == [1, 4, 6]  # the release's names follow the logits
     assert picks("margin_prob") == [1, 4, 6]
     with pytest.raises(ValueError, match="needs token_scores"):
-        next_picks(8, labeled, strategy="entropy", n_query=3, seed=0, rnd=1)
+        next_picks(8, labeled, strategy="entropy", n_query=3, seed=0, round=1)
 
 
 def run_rounds(n_pool, strategy, seed, embeddings=None, n_round=4, n_query=7, init=9):
     labeled = initial_rows(n_pool, init, seed)
     history = [labeled]
-    for rnd in range(1, n_round + 1):
+    for round in range(1, n_round + 1):
         picks = next_picks(
             n_pool,
             labeled,
             strategy=strategy,
             n_query=n_query,
             seed=seed,
-            rnd=rnd,
+            round=round,
             embeddings=embeddings,
         )
         labeled = np.concatenate([labeled, picks])
@@ -147,9 +147,9 @@ def test_rounds_keep_pools_disjoint_complete_and_growing(strategy):
     embeddings, _ = clustered(rng, 80, 4, 5)
     history = run_rounds(80, strategy, seed=3, embeddings=embeddings)
     previous = np.array([], dtype=np.int64)
-    for rnd, labeled in enumerate(history):
+    for round, labeled in enumerate(history):
         unlabeled = unlabeled_rows(80, labeled)
-        assert len(set(labeled.tolist())) == len(labeled) == 9 + 7 * rnd
+        assert len(set(labeled.tolist())) == len(labeled) == 9 + 7 * round
         assert not set(labeled.tolist()) & set(unlabeled.tolist())
         assert sorted([*labeled.tolist(), *unlabeled.tolist()]) == list(range(80))
         assert (np.diff(unlabeled) > 0).all()  # the rest of the pool, in pool order
@@ -164,11 +164,11 @@ def test_rounds_keep_pools_disjoint_complete_and_growing(strategy):
 def test_next_picks_refuses_rows_that_are_not_the_pool_s():
     labeled = initial_rows(10, 3, 0)
     with pytest.raises(ValueError, match="not distinct rows of a 10-record pool"):
-        next_picks(10, [*labeled, labeled[0]], strategy="random", n_query=2, seed=0, rnd=1)
+        next_picks(10, [*labeled, labeled[0]], strategy="random", n_query=2, seed=0, round=1)
     with pytest.raises(ValueError, match="not distinct rows of a 10-record pool"):
-        next_picks(10, [*labeled, 10], strategy="random", n_query=2, seed=0, rnd=1)
+        next_picks(10, [*labeled, 10], strategy="random", n_query=2, seed=0, round=1)
     with pytest.raises(ValueError, match="needs embeddings for every pool record"):
-        next_picks(10, labeled, strategy="kcenter", n_query=2, seed=0, rnd=1)
+        next_picks(10, labeled, strategy="kcenter", n_query=2, seed=0, round=1)
 
 
 @pytest.mark.parametrize("dtype", ["float32", "bfloat16", "float16"])

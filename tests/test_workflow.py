@@ -46,16 +46,16 @@ def test_every_round_leaves_the_diverseevol_files(completed_run):
     pool = read_records(results / "pools" / "demo.arrow")
     for run in RUNS:
         previous = []
-        for rnd in range(N_ROUND + 1):
-            labeled = read(results / run / "data" / f"rd_{rnd}_labeled.json")
-            unlabeled = read(results / run / "data" / f"rd_{rnd}_unlabeled.json")
-            rows = read_labeled(results / run / "data" / f"rd_{rnd}_labeled.tsv").rows
+        for round in range(N_ROUND + 1):
+            labeled = read(results / run / "data" / f"rd_{round}_labeled.json")
+            unlabeled = read(results / run / "data" / f"rd_{round}_unlabeled.json")
+            rows = read_labeled(results / run / "data" / f"rd_{round}_labeled.tsv").rows
             assert labeled == [pool[i] for i in rows]  # the release's view of the round
             assert unlabeled == [r for i, r in enumerate(pool) if i not in set(rows)]
-            assert len(labeled) == INIT + rnd * N_QUERY
+            assert len(labeled) == INIT + round * N_QUERY
             assert labeled[: len(previous)] == previous
             previous = labeled
-            assert (results / run / "output" / f"rd_{rnd}" / "model.safetensors").is_file()
+            assert (results / run / "output" / f"rd_{round}" / "model.safetensors").is_file()
         embedded = sorted(p.name for p in (results / run / "embeddings").glob("*.npy"))
         if run == "kc":
             assert embedded == [f"rd_{r}.npy" for r in range(N_ROUND)]
@@ -77,10 +77,10 @@ def test_every_round_is_answered_judged_and_measured(completed_run):
     results = completed_run / "results"
     questions = [json.loads(line)["id"] for line in (results / "testsets/qs.jsonl").open()]
     for run in RUNS:
-        for rnd in range(N_ROUND + 1):
+        for round in range(N_ROUND + 1):
             answers = [
                 json.loads(line)
-                for line in (results / run / "answers/qs" / f"rd_{rnd}.jsonl").open()
+                for line in (results / run / "answers/qs" / f"rd_{round}.jsonl").open()
             ]
             assert [a["id"] for a in answers] == questions
             assert all(isinstance(a["answer"], str) and "reference" in a for a in answers)
@@ -182,12 +182,12 @@ def test_a_model_fine_tuned_on_a_family_scores_above_one_that_never_saw_it(tmp_p
     counts = pd.read_csv(results / "selection_summary.tsv", sep="\t").set_index("round")
     seen = pd.DataFrame(
         {
-            "round": rnd,
+            "round": round,
             "family": family,
-            "records": counts.get(family, pd.Series(0, counts.index))[rnd],
-            "accuracy": accuracy.loc[(f"rd_{rnd}", family), "accuracy"],
+            "records": counts.get(family, pd.Series(0, counts.index))[round],
+            "accuracy": accuracy.loc[(f"rd_{round}", family), "accuracy"],
         }
-        for rnd in (0, 1)
+        for round in (0, 1)
         for family in ANSWER_FORMATS
     )
     trained, unseen = seen[seen.records >= 4], seen[seen.records == 0]
@@ -439,9 +439,9 @@ def test_sigkill_mid_round_then_restart_gives_the_same_selection(completed_run, 
     run_snakemake(tmp_path, "--unlock")
     run_snakemake(tmp_path)
     for run in RUNS:
-        for rnd in range(N_ROUND + 1):
+        for round in range(N_ROUND + 1):
             for name in ("labeled.tsv", "labeled.json", "unlabeled.json"):
-                name = f"results/{run}/data/rd_{rnd}_{name}"
+                name = f"results/{run}/data/rd_{round}_{name}"
                 assert (tmp_path / name).read_bytes() == (completed_run / name).read_bytes()
     assert not list((tmp_path / "results").rglob("*.tmp*"))
 
@@ -657,7 +657,7 @@ def test_dry_run_warns_where_a_finetunes_model_states_outgrow_its_gpus(tmp_path)
     config["diverse_evol"]["training"]["deepspeed"] = "config/deepspeed/zero2.json"
     write_config(tmp_path, config)
     result = run_snakemake(tmp_path, "-n", *one_card)
-    assert "needs about 134.8 GB a GPU" in result.stdout + result.stderr  # ZeRO-2 on one card
+    assert "needs about 134.8 GB a GPU" in result.stdout + result.stderr  # ZeRO-2 on one GPU
     four = ("--set-resources", "finetune:gpu=4", "finetune:gpu_memory_gb=80")
     result = run_snakemake(tmp_path, "-n", *four)  # 43.8 GB a GPU
     assert "needs about" not in result.stdout + result.stderr

@@ -36,6 +36,40 @@ def describe_schema_error(error: BaseException) -> str | None:
     return None
 
 
+# Keys renamed in this release, as (path to the old key, new name); "*" is any
+# name (a run, a dataset). The old spelling is read as the new one, with a
+# warning, for one release.
+RENAMED_KEYS = [(("humback", "*", "unlabelled"), "unlabeled")]
+
+
+def rename_deprecated_keys(config: dict) -> list[str]:
+    """Rename deprecated keys in place; a message for each one found."""
+    messages = []
+    for old_path, new_name in RENAMED_KEYS:
+        parents = [((), config)]
+        for part in old_path[:-1]:
+            parents = [
+                ((*where, name), child)
+                for where, node in parents
+                if isinstance(node, dict)
+                for name, child in node.items()
+                if part in ("*", name)
+            ]
+        for where, node in parents:
+            if not isinstance(node, dict) or old_path[-1] not in node:
+                continue
+            old_key = ".".join((*where, old_path[-1]))
+            new_key = ".".join((*where, new_name))
+            if new_name in node:
+                raise ConfigError(f"{old_key}: renamed {new_key}, and both are set; keep {new_key}")
+            node[new_name] = node.pop(old_path[-1])
+            messages.append(
+                f"config key {old_key} is deprecated: rename it {new_key} "
+                "(read as such in this release, refused in the next)"
+            )
+    return messages
+
+
 def resolve_run(config: dict, name: str) -> dict:
     """A run's settings: the ``diverse_evol`` defaults overridden by the run's own."""
     settings = copy.deepcopy(config["diverse_evol"])
@@ -212,7 +246,7 @@ def check_humback(config: dict) -> None:
                 f"{key}.curate.agreement: compares the model's scores with the proxy's; "
                 "set scorer: proxy, or remove agreement (the model is the curator already)"
             )
-        for part, field in (("seed_data", "oasst"), ("seed_data", "path"), ("unlabelled", "path")):
+        for part, field in (("seed_data", "oasst"), ("seed_data", "path"), ("unlabeled", "path")):
             path = spec[part].get(field)
             if path is not None and not Path(path).is_file():
                 raise ConfigError(f"{key}.{part}.{field}: {path} does not exist")

@@ -52,11 +52,10 @@ TRACKING = config["tracking"]
 
 wildcard_constraints:
     run="|".join(re.escape(name) for name in [*RUNS, *HUMBACK]) or "(?!)",
-    hbmodel=r"backward|M\d+",
-    t=r"[1-9]\d*",
+    iteration=r"[1-9]\d*",
     shard=r"\d+",
     shards=r"[1-9]\d*",
-    rd=r"\d+",
+    round=r"\d+",
     testset=r"[A-Za-z0-9][A-Za-z0-9_.-]*",
     opponent=r"[A-Za-z0-9][A-Za-z0-9_.-]*",
 
@@ -138,9 +137,9 @@ def pool_pass_needed(run):
     return get_strategy(RUNS[run]["strategy"]).needs
 
 
-def labeled_file(run, rnd):
+def labeled_file(run, round):
     """A round's labeled set: pool rows and ids (selfalign.diverse_evol.labeled)."""
-    return f"results/{run}/data/rd_{rnd}_labeled.tsv"
+    return f"results/{run}/data/rd_{round}_labeled.tsv"
 
 
 def run_labeled_files(wildcards):
@@ -148,7 +147,7 @@ def run_labeled_files(wildcards):
 
 
 def select_inputs(wildcards):
-    prev = int(wildcards.rd) - 1
+    prev = int(wildcards.round) - 1
     inputs = {"pool": run_pool(wildcards), "labeled": labeled_file(wildcards.run, prev)}
     needed = pool_pass_needed(wildcards.run)
     if needed == "embeddings":
@@ -161,8 +160,8 @@ def select_inputs(wildcards):
 def run_targets(run):
     """Every round's model, the release's JSON views the run asks for, its selection table."""
     rounds = range(RUNS[run]["n_round"] + 1)
-    views = [f"results/{run}/data/rd_{r}_{part}.json" for r in rounds for part in RUNS[run]["round_json"]]
-    return [f"results/{run}/output/rd_{r}" for r in rounds] + views + [
+    views = [f"results/{run}/data/rd_{round}_{part}.json" for round in rounds for part in RUNS[run]["round_json"]]
+    return [f"results/{run}/output/rd_{round}" for round in rounds] + views + [
         f"results/{run}/selection_summary.tsv"
     ]
 
@@ -173,6 +172,7 @@ JUDGMENTS = plan.judgments(EVALUATION, FAMILIES) if EVALUATION else []
 
 
 EVALUATED_MODEL = r"rd_\d+|M\d+|base"  # the {model} of evaluation rules
+HUMBACK_MODEL = r"backward|M\d+"  # the {model} of Humback's training rules
 EXACT_MATCH = plan.exact_match(EVALUATION) if EVALUATION else None
 
 
@@ -343,8 +343,8 @@ def evaluation_targets():
 def humback_training_inputs(wildcards):
     """Seed pairs for every model; M_t also takes the curated set A_t."""
     inputs = {"seed": f"results/{wildcards.run}/humback/seed.jsonl"}
-    if wildcards.hbmodel not in ("backward", "M0"):
-        inputs["curated"] = curated_file(wildcards.run, wildcards.hbmodel[1:])
+    if wildcards.model not in ("backward", "M0"):
+        inputs["curated"] = curated_file(wildcards.run, wildcards.model[1:])
     return inputs
 
 
@@ -354,7 +354,7 @@ def humback_curation_inputs(wildcards):
     inputs = {"pairs": f"results/{wildcards.run}/humback/augmented.jsonl"}
     curate = HUMBACK[wildcards.run]["curate"]
     if curate["scorer"] == "model" or curate["agreement"]:
-        inputs["model"] = f"results/{wildcards.run}/humback/M{int(wildcards.t) - 1}"
+        inputs["model"] = f"results/{wildcards.run}/humback/M{int(wildcards.iteration) - 1}"
     return inputs
 
 

@@ -25,21 +25,21 @@ rule prepare_pool:
 # the demo families' questions, none of the held-out test set's.
 rule build_base_model:
     wildcard_constraints:
-        model=models_made_by("build"),
+        base_model=models_made_by("build"),
     input:
-        pool=lambda w: pool_file(config["models"][w.model]["build"]["dataset"]),
-        held_out=lambda w: pretraining_held_out(w.model),
+        pool=lambda w: pool_file(config["models"][w.base_model]["build"]["dataset"]),
+        held_out=lambda w: pretraining_held_out(w.base_model),
     output:
-        directory("results/models/{model}"),
+        directory("results/models/{base_model}"),
     params:
         build=lambda w: {
-            k: v for k, v in config["models"][w.model]["build"].items() if k != "dataset"
+            k: v for k, v in config["models"][w.base_model]["build"].items() if k != "dataset"
         },
     threads: 2
     log:
-        "results/logs/build_base_model/{model}.log",
+        "results/logs/build_base_model/{base_model}.log",
     benchmark:
-        "results/benchmarks/build_base_model/{model}.tsv",
+        "results/benchmarks/build_base_model/{base_model}.tsv",
     conda:
         "../../envs/train.yaml"
     envmodules:
@@ -51,18 +51,18 @@ rule build_base_model:
 # A GGUF file (a pip package's, or a path) as a model folder every job can load.
 rule convert_gguf_model:
     wildcard_constraints:
-        model=models_made_by("gguf"),
+        base_model=models_made_by("gguf"),
     input:
-        lambda w: config["models"][w.model]["gguf"].get("path", []),
+        lambda w: config["models"][w.base_model]["gguf"].get("path", []),
     output:
-        directory("results/models/{model}"),
+        directory("results/models/{base_model}"),
     params:
-        gguf=lambda w: config["models"][w.model]["gguf"],
-        key=lambda w: f"models.{w.model}.gguf",
+        gguf=lambda w: config["models"][w.base_model]["gguf"],
+        key=lambda w: f"models.{w.base_model}.gguf",
     log:
-        "results/logs/convert_gguf_model/{model}.log",
+        "results/logs/convert_gguf_model/{base_model}.log",
     benchmark:
-        "results/benchmarks/convert_gguf_model/{model}.tsv",
+        "results/benchmarks/convert_gguf_model/{base_model}.tsv",
     conda:
         "../../envs/train.yaml"
     envmodules:

@@ -26,11 +26,11 @@ rule init_round:
 
 rule finetune:
     input:
-        labeled="results/{run}/data/rd_{rd}_labeled.tsv",
+        labeled="results/{run}/data/rd_{round}_labeled.tsv",
         pool=run_pool,
         base=base_model_input,
     output:
-        directory("results/{run}/output/rd_{rd}"),
+        directory("results/{run}/output/rd_{round}"),
     params:
         base=lambda w: base_model(w.run),
         training=lambda w: training_settings(RUNS[w.run]["training"]),
@@ -38,14 +38,14 @@ rule finetune:
         prompt_format=lambda w: prompt_format(w.run),
         dtype=lambda w: RUNS[w.run]["dtype"],
         seed=lambda w: RUNS[w.run]["seed"],
-        tracking=lambda w: tracked(w.run, f"rd_{w.rd}"),
+        tracking=lambda w: tracked(w.run, f"rd_{w.round}"),
     threads: 1  # one core a job: on a CPU, independent runs train side by side
     resources:
-        gpu=1,  # cards on one machine; a profile's set-resources may give more
+        gpu=1,  # GPUs on one machine; a profile's set-resources may give more
     log:
-        "results/{run}/logs/finetune/rd_{rd}.log",
+        "results/{run}/logs/finetune/rd_{round}.log",
     benchmark:
-        "results/{run}/benchmarks/finetune/rd_{rd}.tsv",
+        "results/{run}/benchmarks/finetune/rd_{round}.tsv",
     conda:
         "../../envs/train.yaml"
     envmodules:
@@ -56,10 +56,10 @@ rule finetune:
 
 rule embed:
     input:
-        model="results/{run}/output/rd_{rd}",
+        model="results/{run}/output/rd_{round}",
         pool=run_pool,
     output:
-        embeddings="results/{run}/embeddings/rd_{rd}.npy",
+        embeddings="results/{run}/embeddings/rd_{round}.npy",
     params:
         model=lambda w, input: input.model,
         batch_size=lambda w: RUNS[w.run]["embedding"]["batch_size"],
@@ -68,11 +68,11 @@ rule embed:
         prompt_format=lambda w: prompt_format(w.run),
     threads: 1  # one core a job: on a CPU, independent runs train side by side
     resources:
-        gpu=1,  # cards on one machine; a profile's set-resources may give more
+        gpu=1,  # GPUs on one machine; a profile's set-resources may give more
     log:
-        "results/{run}/logs/embed/rd_{rd}.log",
+        "results/{run}/logs/embed/rd_{round}.log",
     benchmark:
-        "results/{run}/benchmarks/embed/rd_{rd}.tsv",
+        "results/{run}/benchmarks/embed/rd_{round}.tsv",
     conda:
         "../../envs/train.yaml"
     envmodules:
@@ -84,28 +84,28 @@ rule embed:
 # The same pass with the LM head: per-record token scores for uncertainty strategies.
 use rule embed as score_tokens with:
     output:
-        token_scores="results/{run}/token_scores/rd_{rd}.tsv",
+        token_scores="results/{run}/token_scores/rd_{round}.tsv",
     log:
-        "results/{run}/logs/score_tokens/rd_{rd}.log",
+        "results/{run}/logs/score_tokens/rd_{round}.log",
     benchmark:
-        "results/{run}/benchmarks/score_tokens/rd_{rd}.tsv",
+        "results/{run}/benchmarks/score_tokens/rd_{round}.tsv",
 
 
 rule select:
     input:
         unpack(select_inputs),
     output:
-        labeled="results/{run}/data/rd_{rd}_labeled.tsv",
+        labeled="results/{run}/data/rd_{round}_labeled.tsv",
     wildcard_constraints:
-        rd=r"[1-9]\d*",
+        round=r"[1-9]\d*",
     params:
         strategy=lambda w: RUNS[w.run]["strategy"],
         n_query=lambda w: RUNS[w.run]["n_query"],
         seed=lambda w: RUNS[w.run]["seed"],
     log:
-        "results/{run}/logs/select/rd_{rd}.log",
+        "results/{run}/logs/select/rd_{round}.log",
     benchmark:
-        "results/{run}/benchmarks/select/rd_{rd}.tsv",
+        "results/{run}/benchmarks/select/rd_{round}.tsv",
     conda:
         "../../envs/train.yaml"
     envmodules:
@@ -119,16 +119,16 @@ rule select:
 rule round_json:
     localrule: True
     input:
-        labeled="results/{run}/data/rd_{rd}_labeled.tsv",
+        labeled="results/{run}/data/rd_{round}_labeled.tsv",
         pool=run_pool,
     output:
-        "results/{run}/data/rd_{rd}_{part}.json",
+        "results/{run}/data/rd_{round}_{part}.json",
     wildcard_constraints:
         part="labeled|unlabeled",
     log:
-        "results/{run}/logs/round_json/rd_{rd}_{part}.log",
+        "results/{run}/logs/round_json/rd_{round}_{part}.log",
     benchmark:
-        "results/{run}/benchmarks/round_json/rd_{rd}_{part}.tsv",
+        "results/{run}/benchmarks/round_json/rd_{round}_{part}.tsv",
     conda:
         "../../envs/train.yaml"
     envmodules:

@@ -38,7 +38,7 @@ rule answer:
         first=lambda w: EVALUATION["testsets"][w.testset].get("first"),
     threads: 1  # one core a job: on a CPU, independent runs train side by side
     resources:
-        gpu=1,  # cards on one machine; a profile's set-resources may give more
+        gpu=1,  # GPUs on one machine; a profile's set-resources may give more
     log:
         "results/{run}/logs/answer/{testset}/{model}.log",
     benchmark:
@@ -100,23 +100,23 @@ rule judge_summary:
 
 rule embed_fixed:
     input:
-        model=lambda w: model_input(w.model),
+        model=lambda w: model_input(w.base_model),
         pool=lambda w: pool_file(w.dataset),
     output:
-        embeddings="results/embeddings/{dataset}/{model}.npy",
+        embeddings="results/embeddings/{dataset}/{base_model}.npy",
     params:
-        model=lambda w: model_path(w.model),
+        model=lambda w: model_path(w.base_model),
         batch_size=lambda w: config["diverse_evol"]["embedding"]["batch_size"],
         dtype=lambda w: config["diverse_evol"]["embedding"]["dtype"],
         max_length=lambda w: config["diverse_evol"]["max_length"],
         prompt_format=lambda w: config["diverse_evol"]["prompt_format"],
     threads: 1  # one core a job: on a CPU, independent runs train side by side
     resources:
-        gpu=1,  # cards on one machine; a profile's set-resources may give more
+        gpu=1,  # GPUs on one machine; a profile's set-resources may give more
     log:
-        "results/logs/embed_fixed/{dataset}/{model}.log",
+        "results/logs/embed_fixed/{dataset}/{base_model}.log",
     benchmark:
-        "results/benchmarks/embed_fixed/{dataset}/{model}.tsv",
+        "results/benchmarks/embed_fixed/{dataset}/{base_model}.tsv",
     conda:
         "../../envs/train.yaml"
     envmodules:
@@ -163,7 +163,7 @@ rule alpaca_eval_outputs:
         generator=lambda w: f"{w.run}/{w.model}",
     threads: 2
     resources:
-        gpu=1,  # cards on one machine; a profile's set-resources may give more
+        gpu=1,  # GPUs on one machine; a profile's set-resources may give more
     log:
         "results/{run}/logs/alpaca_eval/{model}_outputs.log",
     benchmark:
@@ -216,7 +216,7 @@ rule lm_eval:
         include_path=str(Path(workflow.basedir) / "workflow" / "lm_eval_tasks"),
     threads: 2
     resources:
-        gpu=1,  # cards on one machine; a profile's set-resources may give more
+        gpu=1,  # GPUs on one machine; a profile's set-resources may give more
     log:
         "results/{run}/logs/lm_eval/{model}.log",
     benchmark:

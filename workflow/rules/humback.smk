@@ -22,37 +22,39 @@ rule humback_seed:
         "../scripts/humback_seed.py"
 
 
-rule humback_unlabelled:
+rule humback_unlabeled:
     input:
-        lambda w: HUMBACK[w.run]["unlabelled"].get("path", []),
+        lambda w: HUMBACK[w.run]["unlabeled"].get("path", []),
     output:
-        texts="results/{run}/humback/unlabelled.jsonl",
-        counts="results/{run}/humback/unlabelled_counts.json",
+        texts="results/{run}/humback/unlabeled.jsonl",
+        counts="results/{run}/humback/unlabeled_counts.json",
     params:
-        spec=lambda w: HUMBACK[w.run]["unlabelled"],
+        spec=lambda w: HUMBACK[w.run]["unlabeled"],
     threads: 2
     log:
-        "results/{run}/logs/humback/unlabelled.log",
+        "results/{run}/logs/humback/unlabeled.log",
     benchmark:
-        "results/{run}/benchmarks/humback/unlabelled.tsv",
+        "results/{run}/benchmarks/humback/unlabeled.tsv",
     conda:
         "../../envs/train.yaml"
     envmodules:
         "selfalign/train"
     script:
-        "../scripts/humback_unlabelled.py"
+        "../scripts/humback_unlabeled.py"
 
 
 rule humback_training_data:
     localrule: True
+    wildcard_constraints:
+        model=HUMBACK_MODEL,
     input:
         unpack(humback_training_inputs),
     output:
-        "results/{run}/humback/train_{hbmodel}.json",
+        "results/{run}/humback/train_{model}.json",
     log:
-        "results/{run}/logs/humback/train_{hbmodel}_data.log",
+        "results/{run}/logs/humback/train_{model}_data.log",
     benchmark:
-        "results/{run}/benchmarks/humback/train_{hbmodel}_data.tsv",
+        "results/{run}/benchmarks/humback/train_{model}_data.tsv",
     conda:
         "../../envs/train.yaml"
     envmodules:
@@ -62,11 +64,13 @@ rule humback_training_data:
 
 
 rule humback_finetune:
+    wildcard_constraints:
+        model=HUMBACK_MODEL,
     input:
-        data="results/{run}/humback/train_{hbmodel}.json",
+        data="results/{run}/humback/train_{model}.json",
         base=lambda w: model_input(HUMBACK[w.run]["model"]),
     output:
-        directory("results/{run}/humback/{hbmodel}"),
+        directory("results/{run}/humback/{model}"),
     params:
         base=lambda w: model_path(HUMBACK[w.run]["model"]),
         training=lambda w: training_settings(HUMBACK[w.run]["training"]),
@@ -76,14 +80,14 @@ rule humback_finetune:
         prompt_format=lambda w: prompt_format(w.run),
         dtype=lambda w: HUMBACK[w.run]["dtype"],
         seed=lambda w: HUMBACK[w.run]["seed"],
-        tracking=lambda w: tracked(w.run, w.hbmodel),
+        tracking=lambda w: tracked(w.run, w.model),
     threads: 2
     resources:
-        gpu=1,  # cards on one machine; a profile's set-resources may give more
+        gpu=1,  # GPUs on one machine; a profile's set-resources may give more
     log:
-        "results/{run}/logs/humback/finetune_{hbmodel}.log",
+        "results/{run}/logs/humback/finetune_{model}.log",
     benchmark:
-        "results/{run}/benchmarks/humback/finetune_{hbmodel}.tsv",
+        "results/{run}/benchmarks/humback/finetune_{model}.tsv",
     conda:
         "../../envs/train.yaml"
     envmodules:
@@ -95,7 +99,7 @@ rule humback_finetune:
 rule humback_augment_shard:
     input:
         model="results/{run}/humback/backward",
-        texts="results/{run}/humback/unlabelled.jsonl",
+        texts="results/{run}/humback/unlabeled.jsonl",
     output:
         "results/{run}/humback/augmented/shard_{shard}_of_{shards}.jsonl",
     params:
@@ -104,7 +108,7 @@ rule humback_augment_shard:
         prompt_format=lambda w: prompt_format(w.run),
     threads: 2
     resources:
-        gpu=1,  # cards on one machine; a profile's set-resources may give more
+        gpu=1,  # GPUs on one machine; a profile's set-resources may give more
     log:
         "results/{run}/logs/humback/augment_{shard}_of_{shards}.log",
     benchmark:
@@ -139,18 +143,18 @@ rule humback_curate_shard:
     input:
         unpack(humback_curation_inputs),
     output:
-        "results/{run}/humback/curation_{t}/shard_{shard}_of_{shards}.jsonl",
+        "results/{run}/humback/curation_{iteration}/shard_{shard}_of_{shards}.jsonl",
     params:
         generation=lambda w: HUMBACK[w.run]["generation"],
         curate=lambda w: HUMBACK[w.run]["curate"],
         prompt_format=lambda w: prompt_format(w.run),
     threads: 2
     resources:
-        gpu=1,  # cards on one machine; a profile's set-resources may give more
+        gpu=1,  # GPUs on one machine; a profile's set-resources may give more
     log:
-        "results/{run}/logs/humback/curate_{t}_{shard}_of_{shards}.log",
+        "results/{run}/logs/humback/curate_{iteration}_{shard}_of_{shards}.log",
     benchmark:
-        "results/{run}/benchmarks/humback/curate_{t}_{shard}_of_{shards}.tsv",
+        "results/{run}/benchmarks/humback/curate_{iteration}_{shard}_of_{shards}.tsv",
     conda:
         lambda w: generation_env(HUMBACK[w.run]["generation"]["backend"])
     envmodules:
@@ -162,22 +166,22 @@ rule humback_curate_shard:
 rule humback_curate:
     localrule: True
     input:
-        lambda w: humback_curation_shards(w.run, w.t),
+        lambda w: humback_curation_shards(w.run, w.iteration),
     output:
-        scored="results/{run}/humback/curation_{t}.jsonl",
+        scored="results/{run}/humback/curation_{iteration}.jsonl",
         histogram=report(
-            "results/{run}/humback/curation_{t}_scores.tsv",
+            "results/{run}/humback/curation_{iteration}_scores.tsv",
             caption="../report/curation_scores.rst",
             category="Humback",
         ),
-        curated="results/{run}/humback/curated_{t}.jsonl",
+        curated="results/{run}/humback/curated_{iteration}.jsonl",
     params:
         curate=lambda w: HUMBACK[w.run]["curate"],
         prompt_format=lambda w: prompt_format(w.run),
     log:
-        "results/{run}/logs/humback/curate_{t}.log",
+        "results/{run}/logs/humback/curate_{iteration}.log",
     benchmark:
-        "results/{run}/benchmarks/humback/curate_{t}.tsv",
+        "results/{run}/benchmarks/humback/curate_{iteration}.tsv",
     conda:
         "../../envs/train.yaml"
     envmodules:

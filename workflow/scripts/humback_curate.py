@@ -16,12 +16,12 @@ from selfalign.io import atomic_output, read_jsonl, write_jsonl
 log_to(snakemake.log[0])
 settings = snakemake.params.curate
 result = curate(merge([read_jsonl(path) for path in snakemake.input]), settings)
-where = f"humback.{snakemake.wildcards.run} iteration {snakemake.wildcards.t}"
+where = f"humback.{snakemake.wildcards.run} iteration {snakemake.wildcards.iteration}"
 console(f"{where}: curation {describe_scores(result.summary)}")
 logging.info("curation (score >= %d): %s", settings["threshold"], result.summary)
 if problem := curation_problem(result.summary, settings):
     message = (
-        f"{where}: {problem}, so M{snakemake.wildcards.t} would train on the seed alone. "
+        f"{where}: {problem}, so M{snakemake.wildcards.iteration} would train on the seed alone. "
         f"Curate with a larger or better model, a lower curate.threshold (4 gives A4), or "
         f"the proxy scorer (curate.scorer: proxy, for demos); or set curate.allow_empty: "
         f"true to go on with what was kept"

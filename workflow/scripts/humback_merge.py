@@ -1,4 +1,4 @@
-"""Stage 4, merge: the shards' augmented pairs, in the unlabelled file's order."""
+"""Stage 4, merge: the shards' augmented pairs, in the unlabeled file's order."""
 
 import logging
 

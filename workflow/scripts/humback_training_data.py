@@ -8,7 +8,7 @@ from selfalign.io import read_jsonl, write_json
 
 log_to(snakemake.log[0])
 seed = read_jsonl(snakemake.input.seed)
-if snakemake.wildcards.hbmodel == "backward":
+if snakemake.wildcards.model == "backward":
     records = [backward_record(p["instruction"], p["response"]) for p in seed]
 else:
     records = [forward_record(p["instruction"], p["response"], augmented=False) for p in seed]
@@ -20,4 +20,4 @@ else:
         ]
         logging.info("%d seed + %d curated pairs", len(seed), len(curated))
 write_json(records, snakemake.output[0])
-logging.info("%d training records for %s", len(records), snakemake.wildcards.hbmodel)
+logging.info("%d training records for %s", len(records), snakemake.wildcards.model)

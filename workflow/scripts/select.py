@@ -11,7 +11,7 @@ from selfalign.diverse_evol.token_scores import read_token_scores
 from selfalign.io import open_arrow
 
 log_to(snakemake.log[0])
-rnd = int(snakemake.wildcards.rd)
+round = int(snakemake.wildcards.round)
 with timed("read"):
     pool_ids = open_arrow(snakemake.input.pool, ["id"])["id"]
     previous = read_labeled(snakemake.input.labeled, pool_ids)
@@ -27,16 +27,16 @@ with timed("select"):
         strategy=snakemake.params.strategy,
         n_query=snakemake.params.n_query,
         seed=snakemake.params.seed,
-        rnd=rnd,
+        round=round,
         embeddings=embeddings,
         token_scores=token_scores,
     )
 with timed("write"):
-    labeled = previous.extend(picks, pool_ids.take(picks).to_pylist(), rnd)
+    labeled = previous.extend(picks, pool_ids.take(picks).to_pylist(), round)
     write_labeled(labeled, snakemake.output.labeled)
 logging.info(
     "round %d (%s): %d labeled, %d unlabeled",
-    rnd,
+    round,
     snakemake.params.strategy,
     len(labeled.rows),
     len(pool_ids) - len(labeled.rows),

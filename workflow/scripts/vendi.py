@@ -11,10 +11,10 @@ from selfalign.io import atomic_output
 log_to(snakemake.log[0])
 embeddings = np.load(snakemake.input.embeddings, mmap_mode="r")  # pool rows, in order
 rows = []
-for rnd, path in enumerate(snakemake.input.labeled):
+for round, path in enumerate(snakemake.input.labeled):
     labeled = read_labeled(path).rows
     vectors = np.asarray(embeddings[np.sort(labeled)])
-    rows.append({"round": rnd, "labeled": len(labeled), "vendi": vendi_score(vectors)})
+    rows.append({"round": round, "labeled": len(labeled), "vendi": vendi_score(vectors)})
 table = pd.DataFrame(rows)
 with atomic_output(snakemake.output[0]) as tmp:
     table.to_csv(tmp, sep="\t", index=False, float_format="%.6f")

@@ -47,7 +47,7 @@ class JobShape:
 
 
 def use_job_resources(resources) -> None:
-    """What a GPU job does first: lock its cards (``gpu``, on one machine) and hand
+    """What a GPU job does first: lock its GPUs (``gpu``, on one machine) and hand
     its ``attn_implementation`` (sdpa, eager, flash_attention_2, ...) to every
     model it and its processes load with transformers, through the environment."""
     from selfalign.cluster.gpus import claim_gpus

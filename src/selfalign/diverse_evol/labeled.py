@@ -1,9 +1,9 @@
 """A round's labeled set on disk: pool rows in the order they were chosen.
 
-``rd_{r}_labeled.tsv`` has one line per labeled record: ``row`` (its position
+``rd_{round}_labeled.tsv`` has one line per labeled record: ``row`` (its position
 in the prepared pool), ``id`` and ``round`` (the round that added it). Later
 rounds, training and reports read it; the release's JSON views
-(``rd_{r}_labeled.json``, ``rd_{r}_unlabeled.json``) are made from it and the
+(``rd_{round}_labeled.json``, ``rd_{round}_unlabeled.json``) are made from it and the
 pool. A few kB a round, whatever the pool's size.
 """
 
@@ -26,8 +26,8 @@ class Labeled:
     ids: list[str]
     rounds: np.ndarray  # int64: the round that added each row
 
-    def extend(self, rows: np.ndarray, ids: list[str], rnd: int) -> Labeled:
-        added = np.full(len(rows), rnd, dtype=np.int64)
+    def extend(self, rows: np.ndarray, ids: list[str], round: int) -> Labeled:
+        added = np.full(len(rows), round, dtype=np.int64)
         return Labeled(
             np.concatenate([self.rows, rows]), self.ids + ids, np.concatenate([self.rounds, added])
         )
@@ -50,10 +50,10 @@ def read_labeled(path: str | os.PathLike, pool_ids=None) -> Labeled:
         if next(reader, None) != COLUMNS:
             raise ValueError(f"{path}: not a labeled-set file (header {COLUMNS})")
         rows, ids, rounds = [], [], []
-        for row, record_id, rnd in reader:
+        for row, record_id, round in reader:
             rows.append(int(row))
             ids.append(record_id)
-            rounds.append(int(rnd))
+            rounds.append(int(round))
     labeled = Labeled(np.array(rows, dtype=np.int64), ids, np.array(rounds, dtype=np.int64))
     if pool_ids is not None and pool_ids.take(labeled.rows).to_pylist() != labeled.ids:
         raise ValueError(

@@ -14,9 +14,9 @@ import numpy as np
 from selfalign.diverse_evol.selection import Query, get_strategy
 
 
-def round_seed(seed: int, rnd: int) -> int:
-    """An independent, reproducible seed for round ``rnd`` of a run."""
-    return int(np.random.SeedSequence([seed, rnd]).generate_state(1)[0])
+def round_seed(seed: int, round: int) -> int:
+    """An independent, reproducible seed for one round of a run."""
+    return int(np.random.SeedSequence([seed, round]).generate_state(1)[0])
 
 
 def initial_rows(n_pool: int, n_labeled: int, seed: int) -> np.ndarray:
@@ -41,11 +41,11 @@ def next_picks(
     strategy: str,
     n_query: int,
     seed: int,
-    rnd: int,
+    round: int,
     embeddings: np.ndarray | None = None,
     token_scores: dict[str, np.ndarray] | None = None,
 ) -> np.ndarray:
-    """The ``n_query`` rows round ``rnd`` adds to round ``rnd - 1``'s labeled rows.
+    """The ``n_query`` rows that round number ``round`` adds to the previous round's labeled rows.
 
     ``embeddings`` and ``token_scores`` are pool-aligned, for strategies that need them.
     """
@@ -60,7 +60,7 @@ def next_picks(
     columns = given.values() if isinstance(given, dict) else [given]
     if chooser.needs and (given is None or any(len(c) != n_pool for c in columns)):
         raise ValueError(f"strategy {strategy!r} needs {chooser.needs} for every pool record")
-    query = Query(labeled, unlabeled, n_query, round_seed(seed, rnd), embeddings, token_scores)
+    query = Query(labeled, unlabeled, n_query, round_seed(seed, round), embeddings, token_scores)
     picks = np.asarray(chooser.select(query), dtype=np.int64)
     free = np.zeros(n_pool, dtype=bool)
     free[unlabeled] = True

@@ -1,6 +1,6 @@
 """The token-score table of a pool pass: one row per pool record, in pool order.
 
-``token_scores/rd_{r}.tsv``: an ``id`` column (always read as text: ``"007"``
+``token_scores/rd_{round}.tsv``: an ``id`` column (always read as text: ``"007"``
 and ``"NA"`` stay as they are) and one column per name in
 ``selfalign.diverse_evol.embedding.TOKEN_SCORES``.
 """

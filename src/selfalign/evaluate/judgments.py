@@ -163,8 +163,8 @@ def describe_path(path: Path) -> dict:
     """testset, run, model, round, opponent from a judgment file's place.
 
     Ours: results/{run}/judge/{testset}/{model}_vs_{opponent}.jsonl, the model
-    being rd_{r} or, for Humback, M{t} (its round is t);
-    the release's: {testset}/{run}/rd_{r}_vs_{opponent}.jsonl.
+    being rd_{round} or, for Humback, M{iteration} (its iteration);
+    the release's: {testset}/{run}/rd_{round}_vs_{opponent}.jsonl.
     """
     found = _FILE_NAME.fullmatch(path.name)
     if not found:

@@ -19,13 +19,13 @@ def read_tables(names: list[str], paths: list[str]) -> dict[str, pd.DataFrame]:
 def selection_table(rounds: list[list[dict]]) -> pd.DataFrame:
     """One row per round: sizes and, where records have one, counts per category."""
     rows = []
-    for rnd, labeled in enumerate(rounds):
+    for round, labeled in enumerate(rounds):
         counts = Counter(r["category"] for r in labeled if "category" in r)
         rows.append(
             {
-                "round": rnd,
+                "round": round,
                 "labeled": len(labeled),
-                "added": len(labeled) - (len(rounds[rnd - 1]) if rnd else 0),
+                "added": len(labeled) - (len(rounds[round - 1]) if round else 0),
                 "categories": len(counts),
                 **dict(sorted(counts.items())),
             }

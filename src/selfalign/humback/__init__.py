@@ -1,6 +1,6 @@
 """Instruction backtranslation (Humback; Li et al., 2023, arXiv 2308.06259).
 
-Stages: seed pairs, unlabelled web text, a backward model p(instruction |
+Stages: seed pairs, unlabeled web text, a backward model p(instruction |
 text), self-augmentation, a seed model M0, self-curation with a 1-5 score,
 curated sets A_t and models M_t trained on seed + A_t, iterated.
 

@@ -1,4 +1,4 @@
-"""Unlabelled web text: read, filter by length, drop duplicates, sample."""
+"""Unlabeled web text: read, filter by length, drop duplicates, sample."""
 
 from __future__ import annotations
 
@@ -25,11 +25,11 @@ def read_web_text(path: str | Path, field: str = "content") -> list[str]:
     else:
         texts = [line for line in path.read_text(encoding="utf-8-sig").splitlines() if line.strip()]
     if not texts:
-        raise DataError(f"{path}: the unlabelled pool is empty")
+        raise DataError(f"{path}: the unlabeled pool is empty")
     return texts
 
 
-def select_unlabelled(
+def select_unlabeled(
     texts: list[str],
     *,
     min_chars: int,
@@ -49,7 +49,7 @@ def select_unlabelled(
     counts["outside_length_range"] = counts["read"] - len(kept)
     if not kept:
         raise DataError(
-            f"no unlabelled text has {min_chars} to {max_chars} characters: "
+            f"no unlabeled text has {min_chars} to {max_chars} characters: "
             "widen 'min_chars'/'max_chars' or check the file"
         )
     unique = [kept[i] for i in first_exact_copies(kept)]
