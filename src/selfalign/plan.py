@@ -7,7 +7,9 @@ a round (an iteration, for Humback), another run, or fixed answers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+
+from selfalign import paths
 
 
 @dataclass(frozen=True)
@@ -36,11 +38,16 @@ class Judgment:
 
     @property
     def path(self) -> str:
-        return f"results/{self.run}/judge/{self.testset}/{self.model}_vs_{self.opponent}.jsonl"
+        return paths.JUDGMENT.format(**asdict(self))
+
+    def describe(self, families: dict[str, Family]) -> dict:
+        """What a summary row says of it: test set, run, model, the model's round, opponent."""
+        index = model_index(families[self.run], self.model)
+        return {**asdict(self), "round": index}
 
 
 def answers_path(run: str, testset: str, model: str) -> str:
-    return f"results/{run}/answers/{testset}/{model}.jsonl"
+    return paths.ANSWERS.format(run=run, testset=testset, model=model)
 
 
 def model_index(family: Family, model: str) -> int:

@@ -3,7 +3,7 @@ import re
 
 from snakemake.exceptions import WorkflowError
 
-from selfalign import plan
+from selfalign import paths, plan
 from selfalign.config import ConfigError, check_batches, check_config, gpu_memory_warnings
 from selfalign.cluster.environments import has_vllm, missing_vllm
 from selfalign.cluster.environments import vllm_python as repository_vllm_python
@@ -16,16 +16,16 @@ from selfalign.train.tracking import tracker_run
 
 def pool_file(dataset):
     """A prepared pool: checked records in one Arrow file (selfalign.data.pools)."""
-    return f"results/pools/{dataset}.arrow"
+    return paths.POOL.format(dataset=dataset)
 
 
 def pool_meta_file(dataset):
     """A prepared pool's sidecar: its size, read while planning (selfalign.data.pool_meta)."""
-    return f"results/pools/{dataset}.meta.json"
+    return paths.POOL_META.format(dataset=dataset)
 
 
-def curated_file(run, t):
-    return f"results/{run}/humback/curated_{t}.jsonl"
+def curated_file(run, iteration):
+    return paths.CURATED.format(run=run, iteration=iteration)
 
 
 def pool_source(dataset):
@@ -50,6 +50,11 @@ HUMBACK = config.get("humback", {})
 TRACKING = config["tracking"]
 
 
+def settings(run):
+    """A run's settings: a DiverseEvol run's, resolved against diverse_evol, or Humback's."""
+    return RUNS[run] if run in RUNS else HUMBACK[run]
+
+
 wildcard_constraints:
     run="|".join(re.escape(name) for name in [*RUNS, *HUMBACK]) or "(?!)",
     iteration=r"[1-9]\d*",
@@ -66,11 +71,11 @@ def dataset_source(wildcards):
 
 
 def run_pool(wildcards):
-    return pool_file(RUNS[wildcards.run]["dataset"])
+    return pool_file(settings(wildcards.run)["dataset"])
 
 
-def built_model_dir(model):
-    return f"results/models/{model}"
+def built_model_dir(name):
+    return paths.BASE_MODEL.format(base_model=name)
 
 
 def models_made_by(kind):
@@ -125,25 +130,25 @@ def training_settings(block):
 
 
 def base_model(run):
-    return model_path(RUNS[run]["model"])
+    return model_path(settings(run)["model"])
 
 
 def base_model_input(wildcards):
-    return model_input(RUNS[wildcards.run]["model"])
+    return model_input(settings(wildcards.run)["model"])
 
 
 def pool_pass_needed(run):
     """What the run's strategy needs from a pass over the pool: None, embeddings or token_scores."""
-    return get_strategy(RUNS[run]["strategy"]).needs
+    return get_strategy(settings(run)["strategy"]).needs
 
 
 def labeled_file(run, round):
     """A round's labeled set: pool rows and ids (selfalign.diverse_evol.labeled)."""
-    return f"results/{run}/data/rd_{round}_labeled.tsv"
+    return paths.LABELED.format(run=run, round=round)
 
 
 def run_labeled_files(wildcards):
-    return [labeled_file(wildcards.run, r) for r in range(RUNS[wildcards.run]["n_round"] + 1)]
+    return [labeled_file(wildcards.run, r) for r in range(settings(wildcards.run)["n_round"] + 1)]
 
 
 def select_inputs(wildcards):
@@ -151,19 +156,18 @@ def select_inputs(wildcards):
     inputs = {"pool": run_pool(wildcards), "labeled": labeled_file(wildcards.run, prev)}
     needed = pool_pass_needed(wildcards.run)
     if needed == "embeddings":
-        inputs["embeddings"] = f"results/{wildcards.run}/embeddings/rd_{prev}.npy"
+        inputs["embeddings"] = paths.EMBEDDINGS.format(run=wildcards.run, round=prev)
     elif needed == "token_scores":
-        inputs["token_scores"] = f"results/{wildcards.run}/token_scores/rd_{prev}.tsv"
+        inputs["token_scores"] = paths.TOKEN_SCORES.format(run=wildcards.run, round=prev)
     return inputs
 
 
 def run_targets(run):
     """Every round's model, the release's JSON views the run asks for, its selection table."""
-    rounds = range(RUNS[run]["n_round"] + 1)
-    views = [f"results/{run}/data/rd_{round}_{part}.json" for round in rounds for part in RUNS[run]["round_json"]]
-    return [f"results/{run}/output/rd_{round}" for round in rounds] + views + [
-        f"results/{run}/selection_summary.tsv"
-    ]
+    rounds = range(settings(run)["n_round"] + 1)
+    views = expand(paths.ROUND_JSON, run=run, round=rounds, part=settings(run)["round_json"])
+    models = expand(paths.ROUND_MODEL, run=run, round=rounds)
+    return models + views + [paths.SELECTION_SUMMARY.format(run=run)]
 
 
 EVALUATION = config.get("evaluation")
@@ -189,33 +193,31 @@ def accuracy_targets():
         return []
     targets = []
     for testset in EXACT_MATCH["testsets"]:
-        targets += [f"results/{run}/accuracy/{testset}.tsv" for run in FAMILIES]
-        targets.append(f"results/report/accuracy_{testset}.png")
+        targets += expand(paths.ACCURACY, run=FAMILIES, testset=testset)
+        targets.append(paths.ACCURACY_PLOT.format(testset=testset))
         if EXACT_MATCH["replicates"]:
-            targets.append(f"results/report/accuracy_{testset}_replicates.md")
+            targets.append(paths.REPLICATES_MARKDOWN.format(testset=testset))
     return targets
-
-
-def run_base_model(run):
-    return RUNS[run]["model"] if run in RUNS else HUMBACK[run]["model"]
 
 
 def trained_model_dir(run, model):
     """The folder (or hub id, for ``base``) of one of a run's models."""
     if model == "base":
-        return model_path(run_base_model(run))
-    return f"results/{run}/output/{model}" if run in RUNS else f"results/{run}/humback/{model}"
+        return base_model(run)
+    if run in RUNS:
+        return paths.ROUND_MODEL.format(run=run, round=model.removeprefix("rd_"))
+    return paths.HUMBACK_MODEL.format(run=run, model=model)
 
 
 def trained_model_input(wildcards):
     if wildcards.model == "base":
-        return model_input(run_base_model(wildcards.run))
+        return base_model_input(wildcards)
     return trained_model_dir(wildcards.run, wildcards.model)
 
 
 def prompt_format(run):
     """How a run's models are prompted: as they were trained (``prompt_format``)."""
-    return (RUNS[run] if run in RUNS else HUMBACK[run])["prompt_format"]
+    return settings(run)["prompt_format"]
 
 
 def inference_system(run):
@@ -243,7 +245,7 @@ def pretraining_held_out(model):
 
 def testset_file(name):
     spec = EVALUATION["testsets"][name]
-    return spec.get("path") or f"results/testsets/{name}.jsonl"
+    return spec.get("path") or paths.TESTSET.format(testset=name)
 
 
 def vllm_python():
@@ -259,7 +261,7 @@ def judge_settings():
     judge = EVALUATION["judge"]
     if judge["backend"] != "vllm_local":
         return judge
-    server = {**judge["server"], "state_dir": "results/judge_server"}
+    server = {**judge["server"], "state_dir": paths.JUDGE_SERVER}
     local = {"model_dir": model_path(judge["model"]), "vllm_python": vllm_python()}
     return {**judge, **local, "server": server}
 
@@ -295,32 +297,32 @@ def opponent_answers(wildcards):
 
 
 def diversity_model(run):
-    return EVALUATION["diversity"].get("model") or RUNS[run]["model"]
+    return EVALUATION["diversity"].get("model") or settings(run)["model"]
 
 
 def fixed_embeddings(run):
-    return f"results/embeddings/{RUNS[run]['dataset']}/{diversity_model(run)}.npy"
+    return paths.FIXED_EMBEDDINGS.format(dataset=settings(run)["dataset"], base_model=diversity_model(run))
 
 
-def run_judgments(wildcards):
-    return [j.path for j in JUDGMENTS if j.run == wildcards.run]
+def run_judgments(run):
+    return [judgment for judgment in JUDGMENTS if judgment.run == run]
 
 
-def alpaca_eval_files(run, kind):
-    return [f"results/{run}/alpaca_eval/{m}_{kind}" for m in evaluated_models(run)]
+def for_evaluated_models(template, run):
+    return expand(template, run=run, model=evaluated_models(run))
 
 
 def model_table_inputs(wildcards):
     """What a run's model table gathers: judge summary, AlpacaEval, lm-eval per model."""
     run, inputs = wildcards.run, {}
     if any(j.run == run for j in JUDGMENTS):
-        inputs["judge"] = f"results/{run}/judge/summary.tsv"
+        inputs["judge"] = paths.JUDGE_SUMMARY.format(run=run)
     if EXACT_MATCH:
-        inputs["exact_match"] = [f"results/{run}/accuracy/{t}.tsv" for t in EXACT_MATCH["testsets"]]
+        inputs["exact_match"] = expand(paths.ACCURACY, run=run, testset=EXACT_MATCH["testsets"])
     if "judge" in EVALUATION.get("alpaca_eval", {}):
-        inputs["alpaca_eval"] = alpaca_eval_files(run, "leaderboard.tsv")
+        inputs["alpaca_eval"] = for_evaluated_models(paths.ALPACA_EVAL_LEADERBOARD, run)
     if "lm_eval" in EVALUATION:
-        inputs["lm_eval"] = [f"results/{run}/lm_eval/{m}.tsv" for m in evaluated_models(run)]
+        inputs["lm_eval"] = for_evaluated_models(paths.LM_EVAL, run)
     if run in HUMBACK:  # whether a curation kept nothing (curate.allow_empty)
         inputs["curation"] = curation_score_files(run)
     return inputs
@@ -329,20 +331,17 @@ def model_table_inputs(wildcards):
 def evaluation_targets():
     if not EVALUATION or not FAMILIES:
         return []
-    targets = [f"results/{run}/diversity/vendi.tsv" for run in RUNS]
-    targets += [f"results/{run}/models.tsv" for run in FAMILIES]
+    targets = expand(paths.VENDI, run=RUNS) + expand(paths.MODEL_TABLE, run=FAMILIES)
     if "alpaca_eval" in EVALUATION:  # outputs alone: no score for the table, but wanted
-        targets += [f for run in FAMILIES for f in alpaca_eval_files(run, "outputs.json")]
-    targets += ["results/report/vendi.png"] if RUNS else []
+        targets += [f for run in FAMILIES for f in for_evaluated_models(paths.ALPACA_EVAL_OUTPUTS, run)]
+    targets += [paths.VENDI_PLOT] if RUNS else []
     targets += accuracy_targets()
-    return targets + (["results/report/judge.png"] if JUDGMENTS else []) + [
-        "results/report/models.png"
-    ]
+    return targets + ([paths.JUDGE_PLOT] if JUDGMENTS else []) + [paths.MODELS_PLOT]
 
 
 def humback_training_inputs(wildcards):
     """Seed pairs for every model; M_t also takes the curated set A_t."""
-    inputs = {"seed": f"results/{wildcards.run}/humback/seed.jsonl"}
+    inputs = {"seed": paths.HUMBACK_SEED.format(run=wildcards.run)}
     if wildcards.model not in ("backward", "M0"):
         inputs["curated"] = curated_file(wildcards.run, wildcards.model[1:])
     return inputs
@@ -351,32 +350,32 @@ def humback_training_inputs(wildcards):
 def humback_curation_inputs(wildcards):
     """The augmented pairs, and M_{t-1} where it scores them (as the curator, or
     beside the demo's proxy)."""
-    inputs = {"pairs": f"results/{wildcards.run}/humback/augmented.jsonl"}
-    curate = HUMBACK[wildcards.run]["curate"]
+    inputs = {"pairs": paths.AUGMENTED.format(run=wildcards.run)}
+    curate = settings(wildcards.run)["curate"]
     if curate["scorer"] == "model" or curate["agreement"]:
-        inputs["model"] = f"results/{wildcards.run}/humback/M{int(wildcards.iteration) - 1}"
+        previous = f"M{int(wildcards.iteration) - 1}"
+        inputs["model"] = paths.HUMBACK_MODEL.format(run=wildcards.run, model=previous)
     return inputs
 
 
 def humback_shards(run):
-    n = HUMBACK[run]["augment"]["shards"]
-    return [f"results/{run}/humback/augmented/shard_{i}_of_{n}.jsonl" for i in range(n)]
+    n = settings(run)["augment"]["shards"]
+    return expand(paths.AUGMENTED_SHARD, run=run, shard=range(n), shards=n)
 
 
-def humback_curation_shards(run, t):
-    n = HUMBACK[run]["curate"]["shards"]
-    return [f"results/{run}/humback/curation_{t}/shard_{i}_of_{n}.jsonl" for i in range(n)]
+def humback_curation_shards(run, iteration):
+    n = settings(run)["curate"]["shards"]
+    return expand(paths.CURATION_SHARD, run=run, iteration=iteration, shard=range(n), shards=n)
 
 
 def curation_score_files(run):
-    """The score histogram of each curation, t = 1 .. n_iterations."""
-    last = HUMBACK[run]["n_iterations"]
-    return [f"results/{run}/humback/curation_{t}_scores.tsv" for t in range(1, last + 1)]
+    """The score histogram of each curation, iterations 1 .. n_iterations."""
+    return expand(paths.CURATION_SCORES, run=run, iteration=range(1, settings(run)["n_iterations"] + 1))
 
 
 def humback_targets(run):
-    last = HUMBACK[run]["n_iterations"]
-    return [f"results/{run}/humback/M{t}" for t in range(last + 1)] + curation_score_files(run)
+    models = [f"M{iteration}" for iteration in range(settings(run)["n_iterations"] + 1)]
+    return expand(paths.HUMBACK_MODEL, run=run, model=models) + curation_score_files(run)
 
 
 def tracked(run, name):
@@ -387,19 +386,19 @@ def tracked(run, name):
 def figures_inputs(wildcards):
     """The tables a run's tracked figures come from."""
     run = wildcards.run
-    inputs = {"models": f"results/{run}/models.tsv"} if EVALUATION else {}
+    inputs = {"models": paths.MODEL_TABLE.format(run=run)} if EVALUATION else {}
     if run in {judgment.run for judgment in JUDGMENTS}:
-        inputs["judge"] = f"results/{run}/judge/summary.tsv"
+        inputs["judge"] = paths.JUDGE_SUMMARY.format(run=run)
     if run in RUNS:
-        inputs["selection"] = f"results/{run}/selection_summary.tsv"
-        inputs |= {"vendi": f"results/{run}/diversity/vendi.tsv"} if EVALUATION else {}
+        inputs["selection"] = paths.SELECTION_SUMMARY.format(run=run)
+        inputs |= {"vendi": paths.VENDI.format(run=run)} if EVALUATION else {}
     return inputs
 
 
 def final_targets():
     targets = [target for run in RUNS for target in run_targets(run)]
-    targets += ["results/selection_summary.png"] if RUNS else []
+    targets += [paths.SELECTION_PLOT] if RUNS else []
     if TRACKING["report_to"]:
         figured = [*RUNS, *(HUMBACK if EVALUATION else [])]  # Humback's come from evaluation
-        targets += [f"results/{run}/tracked_figures.tsv" for run in figured]
+        targets += expand(paths.TRACKED_FIGURES, run=figured)
     return targets + evaluation_targets() + [t for run in HUMBACK for t in humback_targets(run)]

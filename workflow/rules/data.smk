@@ -5,8 +5,8 @@ rule prepare_pool:
     input:
         dataset_source,
     output:
-        pool="results/pools/{dataset}.arrow",
-        meta="results/pools/{dataset}.meta.json",
+        pool=paths.POOL,
+        meta=paths.POOL_META,
     params:
         spec=lambda w: pool_source(w.dataset),
     log:
@@ -30,7 +30,7 @@ rule build_base_model:
         pool=lambda w: pool_file(config["models"][w.base_model]["build"]["dataset"]),
         held_out=lambda w: pretraining_held_out(w.base_model),
     output:
-        directory("results/models/{base_model}"),
+        directory(paths.BASE_MODEL),
     params:
         build=lambda w: {
             k: v for k, v in config["models"][w.base_model]["build"].items() if k != "dataset"
@@ -55,7 +55,7 @@ rule convert_gguf_model:
     input:
         lambda w: config["models"][w.base_model]["gguf"].get("path", []),
     output:
-        directory("results/models/{base_model}"),
+        directory(paths.BASE_MODEL),
     params:
         gguf=lambda w: config["models"][w.base_model]["gguf"],
         key=lambda w: f"models.{w.base_model}.gguf",

@@ -8,10 +8,10 @@ rule init_round:
     input:
         pool=run_pool,
     output:
-        labeled="results/{run}/data/rd_0_labeled.tsv",
+        labeled=paths.LABELED.replace("{round}", "0"),
     params:
-        n_labeled=lambda w: RUNS[w.run]["init_label_num"],
-        seed=lambda w: RUNS[w.run]["seed"],
+        n_labeled=lambda w: settings(w.run)["init_label_num"],
+        seed=lambda w: settings(w.run)["seed"],
     log:
         "results/{run}/logs/init_round.log",
     benchmark:
@@ -26,18 +26,20 @@ rule init_round:
 
 rule finetune:
     input:
-        labeled="results/{run}/data/rd_{round}_labeled.tsv",
+        labeled=paths.LABELED,
         pool=run_pool,
         base=base_model_input,
     output:
-        directory("results/{run}/output/rd_{round}"),
+        directory(paths.ROUND_MODEL),
     params:
         base=lambda w: base_model(w.run),
-        training=lambda w: training_settings(RUNS[w.run]["training"]),
-        max_length=lambda w: RUNS[w.run]["max_length"],
+        training=lambda w: training_settings(settings(w.run)["training"]),
+        small_data=lambda w: settings(w.run).get("small_data"),  # Humback's
+        model_config=lambda w: settings(w.run).get("model_config"),  # Humback's
+        max_length=lambda w: settings(w.run)["max_length"],
         prompt_format=lambda w: prompt_format(w.run),
-        dtype=lambda w: RUNS[w.run]["dtype"],
-        seed=lambda w: RUNS[w.run]["seed"],
+        dtype=lambda w: settings(w.run)["dtype"],
+        seed=lambda w: settings(w.run)["seed"],
         tracking=lambda w: tracked(w.run, f"rd_{w.round}"),
     threads: 1  # one core a job: on a CPU, independent runs train side by side
     resources:
@@ -56,15 +58,16 @@ rule finetune:
 
 rule embed:
     input:
-        model="results/{run}/output/rd_{round}",
+        model=rules.finetune.output[0],
         pool=run_pool,
     output:
-        embeddings="results/{run}/embeddings/rd_{round}.npy",
+        embeddings=paths.EMBEDDINGS,
     params:
+        features="embeddings",
         model=lambda w, input: input.model,
-        batch_size=lambda w: RUNS[w.run]["embedding"]["batch_size"],
-        dtype=lambda w: RUNS[w.run]["embedding"]["dtype"],
-        max_length=lambda w: RUNS[w.run]["max_length"],
+        batch_size=lambda w: settings(w.run)["embedding"]["batch_size"],
+        dtype=lambda w: settings(w.run)["embedding"]["dtype"],
+        max_length=lambda w: settings(w.run)["max_length"],
         prompt_format=lambda w: prompt_format(w.run),
     threads: 1  # one core a job: on a CPU, independent runs train side by side
     resources:
@@ -84,7 +87,9 @@ rule embed:
 # The same pass with the LM head: per-record token scores for uncertainty strategies.
 use rule embed as score_tokens with:
     output:
-        token_scores="results/{run}/token_scores/rd_{round}.tsv",
+        token_scores=paths.TOKEN_SCORES,
+    params:
+        features="token_scores",
     log:
         "results/{run}/logs/score_tokens/rd_{round}.log",
     benchmark:
@@ -95,13 +100,13 @@ rule select:
     input:
         unpack(select_inputs),
     output:
-        labeled="results/{run}/data/rd_{round}_labeled.tsv",
+        labeled=paths.LABELED,
     wildcard_constraints:
         round=r"[1-9]\d*",
     params:
-        strategy=lambda w: RUNS[w.run]["strategy"],
-        n_query=lambda w: RUNS[w.run]["n_query"],
-        seed=lambda w: RUNS[w.run]["seed"],
+        strategy=lambda w: settings(w.run)["strategy"],
+        n_query=lambda w: settings(w.run)["n_query"],
+        seed=lambda w: settings(w.run)["seed"],
     log:
         "results/{run}/logs/select/rd_{round}.log",
     benchmark:
@@ -119,10 +124,10 @@ rule select:
 rule round_json:
     localrule: True
     input:
-        labeled="results/{run}/data/rd_{round}_labeled.tsv",
+        labeled=paths.LABELED,
         pool=run_pool,
     output:
-        "results/{run}/data/rd_{round}_{part}.json",
+        paths.ROUND_JSON,
     wildcard_constraints:
         part="labeled|unlabeled",
     log:

@@ -7,7 +7,7 @@ rule generate_testset:
     input:
         lambda w: pool_file(EVALUATION["testsets"][w.testset]["generate"]["dataset"]),
     output:
-        "results/testsets/{testset}.jsonl",
+        paths.TESTSET,
     params:
         spec=lambda w: EVALUATION["testsets"][w.testset]["generate"],
     log:
@@ -29,7 +29,7 @@ rule answer:
         model=trained_model_input,
         testset=lambda w: testset_file(w.testset),
     output:
-        "results/{run}/answers/{testset}/{model}.jsonl",
+        paths.ANSWERS,
     params:
         model=lambda w: trained_model_dir(w.run, w.model),
         system=lambda w: inference_system(w.run),
@@ -60,7 +60,7 @@ rule judge:
         opponent=opponent_answers,
         judge_model=judge_model_input,
     output:
-        "results/{run}/judge/{testset}/{model}_vs_{opponent}.jsonl",
+        paths.JUDGMENT,
     params:
         judge=lambda w: judge_settings(),
         model_name=lambda w: f"{w.run}/{w.model}",
@@ -79,13 +79,15 @@ rule judge:
 rule judge_summary:
     localrule: True
     input:
-        run_judgments,
+        lambda w: [judgment.path for judgment in run_judgments(w.run)],
     output:
         report(
-            "results/{run}/judge/summary.tsv",
+            paths.JUDGE_SUMMARY,
             caption="../report/judge_summary.rst",
             category="Judgments",
         ),
+    params:  # what each input judged, in the inputs' order
+        judgments=lambda w: [judgment.describe(FAMILIES) for judgment in run_judgments(w.run)],
     log:
         "results/{run}/logs/judge_summary.log",
     benchmark:
@@ -103,8 +105,9 @@ rule embed_fixed:
         model=lambda w: model_input(w.base_model),
         pool=lambda w: pool_file(w.dataset),
     output:
-        embeddings="results/embeddings/{dataset}/{base_model}.npy",
+        embeddings=paths.FIXED_EMBEDDINGS,
     params:
+        features="embeddings",
         model=lambda w: model_path(w.base_model),
         batch_size=lambda w: config["diverse_evol"]["embedding"]["batch_size"],
         dtype=lambda w: config["diverse_evol"]["embedding"]["dtype"],
@@ -131,7 +134,7 @@ rule vendi:
         labeled=run_labeled_files,
     output:
         report(
-            "results/{run}/diversity/vendi.tsv",
+            paths.VENDI,
             caption="../report/vendi.rst",
             category="Diversity",
         ),
@@ -154,7 +157,7 @@ rule alpaca_eval_outputs:
         model=trained_model_input,
         instructions=lambda w: EVALUATION["alpaca_eval"]["instructions"],
     output:
-        "results/{run}/alpaca_eval/{model}_outputs.json",
+        paths.ALPACA_EVAL_OUTPUTS,
     params:
         model=lambda w: trained_model_dir(w.run, w.model),
         system=lambda w: inference_system(w.run),
@@ -181,15 +184,15 @@ rule alpaca_eval_judge:
     wildcard_constraints:
         model=EVALUATED_MODEL,
     input:
-        outputs="results/{run}/alpaca_eval/{model}_outputs.json",
+        outputs=paths.ALPACA_EVAL_OUTPUTS,
         reference=lambda w: EVALUATION["alpaca_eval"]["reference"],
     output:
-        leaderboard="results/{run}/alpaca_eval/{model}_leaderboard.tsv",
-        annotations="results/{run}/alpaca_eval/{model}_annotations.json",
+        leaderboard=paths.ALPACA_EVAL_LEADERBOARD,
+        annotations=paths.ALPACA_EVAL_ANNOTATIONS,
     params:
         judge=lambda w: EVALUATION["alpaca_eval"]["judge"],
         annotator=lambda w: EVALUATION["alpaca_eval"]["annotator"],
-        work_dir=lambda w: f"results/{w.run}/alpaca_eval/work/{w.model}",  # cache kept on failure
+        work_dir=lambda w: paths.ALPACA_EVAL_WORK.format(run=w.run, model=w.model),
     log:
         "results/{run}/logs/alpaca_eval/{model}_judge.log",
     benchmark:
@@ -208,7 +211,7 @@ rule lm_eval:
     input:
         model=trained_model_input,
     output:
-        "results/{run}/lm_eval/{model}.tsv",
+        paths.LM_EVAL,
     params:
         model=lambda w: trained_model_dir(w.run, w.model),
         lm_eval=lambda w: EVALUATION["lm_eval"],
@@ -235,7 +238,7 @@ rule model_table:
         unpack(model_table_inputs),
     output:
         report(
-            "results/{run}/models.tsv",
+            paths.MODEL_TABLE,
             caption="../report/models.rst",
             category="Models",
         ),
@@ -260,7 +263,7 @@ rule accuracy:
         lambda w: [plan.answers_path(w.run, w.testset, m) for m in FAMILIES[w.run].names()],
     output:
         report(
-            "results/{run}/accuracy/{testset}.tsv",
+            paths.ACCURACY,
             caption="../report/accuracy.rst",
             category="Accuracy",
         ),
@@ -281,10 +284,10 @@ rule accuracy:
 rule plot_accuracy:
     localrule: True
     input:
-        expand("results/{run}/accuracy/{{testset}}.tsv", run=FAMILIES),
+        expand(paths.ACCURACY, run=FAMILIES, testset="{testset}"),
     output:
         report(
-            "results/report/accuracy_{testset}.png",
+            paths.ACCURACY_PLOT,
             caption="../report/accuracy.rst",
             category="Accuracy",
         ),
@@ -305,12 +308,12 @@ rule plot_accuracy:
 rule replicate_accuracy:
     localrule: True
     input:
-        lambda w: [f"results/{run}/accuracy/{w.testset}.tsv" for run in replicate_runs()],
+        lambda w: expand(paths.ACCURACY, run=replicate_runs(), testset=w.testset),
     output:
-        table="results/report/accuracy_{testset}_replicates.tsv",
-        markdown="results/report/accuracy_{testset}_replicates.md",
+        table=paths.REPLICATES_TABLE,
+        markdown=paths.REPLICATES_MARKDOWN,
         plot=report(
-            "results/report/accuracy_{testset}_replicates.png",
+            paths.REPLICATES_PLOT,
             caption="../report/accuracy_replicates.rst",
             category="Accuracy",
         ),

@@ -5,11 +5,11 @@
 rule humback_seed:
     localrule: True
     input:
-        lambda w: [v for k, v in HUMBACK[w.run]["seed_data"].items() if k in ("oasst", "path")],
+        lambda w: [v for k, v in settings(w.run)["seed_data"].items() if k in ("oasst", "path")],
     output:
-        "results/{run}/humback/seed.jsonl",
+        paths.HUMBACK_SEED,
     params:
-        spec=lambda w: HUMBACK[w.run]["seed_data"],
+        spec=lambda w: settings(w.run)["seed_data"],
     log:
         "results/{run}/logs/humback/seed.log",
     benchmark:
@@ -24,12 +24,12 @@ rule humback_seed:
 
 rule humback_unlabeled:
     input:
-        lambda w: HUMBACK[w.run]["unlabeled"].get("path", []),
+        lambda w: settings(w.run)["unlabeled"].get("path", []),
     output:
-        texts="results/{run}/humback/unlabeled.jsonl",
-        counts="results/{run}/humback/unlabeled_counts.json",
+        texts=paths.HUMBACK_UNLABELED,
+        counts=paths.HUMBACK_UNLABELED_COUNTS,
     params:
-        spec=lambda w: HUMBACK[w.run]["unlabeled"],
+        spec=lambda w: settings(w.run)["unlabeled"],
     threads: 2
     log:
         "results/{run}/logs/humback/unlabeled.log",
@@ -50,7 +50,7 @@ rule humback_training_data:
     input:
         unpack(humback_training_inputs),
     output:
-        "results/{run}/humback/train_{model}.json",
+        paths.HUMBACK_TRAINING_DATA,
     log:
         "results/{run}/logs/humback/train_{model}_data.log",
     benchmark:
@@ -63,48 +63,33 @@ rule humback_training_data:
         "../scripts/humback_training_data.py"
 
 
-rule humback_finetune:
+# The same fine-tune as a DiverseEvol round's, on a file of records.
+use rule finetune as humback_finetune with:
     wildcard_constraints:
         model=HUMBACK_MODEL,
     input:
-        data="results/{run}/humback/train_{model}.json",
-        base=lambda w: model_input(HUMBACK[w.run]["model"]),
+        data=rules.humback_training_data.output[0],
+        base=base_model_input,
     output:
-        directory("results/{run}/humback/{model}"),
+        directory(paths.HUMBACK_MODEL),
     params:
-        base=lambda w: model_path(HUMBACK[w.run]["model"]),
-        training=lambda w: training_settings(HUMBACK[w.run]["training"]),
-        small_data=lambda w: HUMBACK[w.run]["small_data"],
-        model_config=lambda w: HUMBACK[w.run]["model_config"],
-        max_length=lambda w: HUMBACK[w.run]["max_length"],
-        prompt_format=lambda w: prompt_format(w.run),
-        dtype=lambda w: HUMBACK[w.run]["dtype"],
-        seed=lambda w: HUMBACK[w.run]["seed"],
         tracking=lambda w: tracked(w.run, w.model),
     threads: 2
-    resources:
-        gpu=1,  # GPUs on one machine; a profile's set-resources may give more
     log:
         "results/{run}/logs/humback/finetune_{model}.log",
     benchmark:
         "results/{run}/benchmarks/humback/finetune_{model}.tsv",
-    conda:
-        "../../envs/train.yaml"
-    envmodules:
-        "selfalign/train"
-    script:
-        "../scripts/finetune.py"
 
 
 rule humback_augment_shard:
     input:
-        model="results/{run}/humback/backward",
-        texts="results/{run}/humback/unlabeled.jsonl",
+        model=paths.HUMBACK_MODEL.replace("{model}", "backward"),
+        texts=paths.HUMBACK_UNLABELED,
     output:
-        "results/{run}/humback/augmented/shard_{shard}_of_{shards}.jsonl",
+        paths.AUGMENTED_SHARD,
     params:
-        generation=lambda w: HUMBACK[w.run]["generation"],
-        sampling=lambda w: HUMBACK[w.run]["augment"],
+        generation=lambda w: settings(w.run)["generation"],
+        sampling=lambda w: settings(w.run)["augment"],
         prompt_format=lambda w: prompt_format(w.run),
     threads: 2
     resources:
@@ -114,7 +99,7 @@ rule humback_augment_shard:
     benchmark:
         "results/{run}/benchmarks/humback/augment_{shard}_of_{shards}.tsv",
     conda:
-        lambda w: generation_env(HUMBACK[w.run]["generation"]["backend"])
+        lambda w: generation_env(settings(w.run)["generation"]["backend"])
     envmodules:
         "selfalign/vllm"  # vLLM and transformers: either backend
     script:
@@ -126,7 +111,7 @@ rule humback_augment_merge:
     input:
         lambda w: humback_shards(w.run),
     output:
-        "results/{run}/humback/augmented.jsonl",
+        paths.AUGMENTED,
     log:
         "results/{run}/logs/humback/augment_merge.log",
     benchmark:
@@ -143,10 +128,10 @@ rule humback_curate_shard:
     input:
         unpack(humback_curation_inputs),
     output:
-        "results/{run}/humback/curation_{iteration}/shard_{shard}_of_{shards}.jsonl",
+        paths.CURATION_SHARD,
     params:
-        generation=lambda w: HUMBACK[w.run]["generation"],
-        curate=lambda w: HUMBACK[w.run]["curate"],
+        generation=lambda w: settings(w.run)["generation"],
+        curate=lambda w: settings(w.run)["curate"],
         prompt_format=lambda w: prompt_format(w.run),
     threads: 2
     resources:
@@ -156,7 +141,7 @@ rule humback_curate_shard:
     benchmark:
         "results/{run}/benchmarks/humback/curate_{iteration}_{shard}_of_{shards}.tsv",
     conda:
-        lambda w: generation_env(HUMBACK[w.run]["generation"]["backend"])
+        lambda w: generation_env(settings(w.run)["generation"]["backend"])
     envmodules:
         "selfalign/vllm"  # vLLM and transformers: either backend
     script:
@@ -168,15 +153,15 @@ rule humback_curate:
     input:
         lambda w: humback_curation_shards(w.run, w.iteration),
     output:
-        scored="results/{run}/humback/curation_{iteration}.jsonl",
+        scored=paths.CURATION,
         histogram=report(
-            "results/{run}/humback/curation_{iteration}_scores.tsv",
+            paths.CURATION_SCORES,
             caption="../report/curation_scores.rst",
             category="Humback",
         ),
-        curated="results/{run}/humback/curated_{iteration}.jsonl",
+        curated=paths.CURATED,
     params:
-        curate=lambda w: HUMBACK[w.run]["curate"],
+        curate=lambda w: settings(w.run)["curate"],
         prompt_format=lambda w: prompt_format(w.run),
     log:
         "results/{run}/logs/humback/curate_{iteration}.log",

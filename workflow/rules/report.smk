@@ -5,7 +5,7 @@ rule selection_summary:
         labeled=run_labeled_files,
     output:
         report(
-            "results/{run}/selection_summary.tsv",
+            paths.SELECTION_SUMMARY,
             caption="../report/selection_summary.rst",
             category="Selection",
         ),
@@ -24,10 +24,10 @@ rule selection_summary:
 rule plot_selection:
     localrule: True
     input:
-        expand("results/{run}/selection_summary.tsv", run=RUNS),
+        expand(paths.SELECTION_SUMMARY, run=RUNS),
     output:
         report(
-            "results/selection_summary.png",
+            paths.SELECTION_PLOT,
             caption="../report/selection_summary.rst",
             category="Selection",
         ),
@@ -48,10 +48,10 @@ rule plot_selection:
 rule plot_judgments:
     localrule: True
     input:
-        lambda w: sorted({f"results/{j.run}/judge/summary.tsv" for j in JUDGMENTS}),
+        lambda w: expand(paths.JUDGE_SUMMARY, run=sorted({j.run for j in JUDGMENTS})),
     output:
         report(
-            "results/report/judge.png",
+            paths.JUDGE_PLOT,
             caption="../report/judge_summary.rst",
             category="Judgments",
         ),
@@ -70,9 +70,9 @@ rule plot_judgments:
 rule plot_vendi:
     localrule: True
     input:
-        expand("results/{run}/diversity/vendi.tsv", run=RUNS),
+        expand(paths.VENDI, run=RUNS),
     output:
-        report("results/report/vendi.png", caption="../report/vendi.rst", category="Diversity"),
+        report(paths.VENDI_PLOT, caption="../report/vendi.rst", category="Diversity"),
     params:
         runs=list(RUNS),
     log:
@@ -90,9 +90,9 @@ rule plot_vendi:
 rule plot_models:
     localrule: True
     input:
-        expand("results/{run}/models.tsv", run=FAMILIES),
+        expand(paths.MODEL_TABLE, run=FAMILIES),
     output:
-        report("results/report/models.png", caption="../report/models_plot.rst", category="Models"),
+        report(paths.MODELS_PLOT, caption="../report/models_plot.rst", category="Models"),
     log:
         "results/logs/plot_models.log",
     benchmark:
@@ -110,7 +110,7 @@ rule track_figures:
     input:
         unpack(figures_inputs),
     output:
-        "results/{run}/tracked_figures.tsv",
+        paths.TRACKED_FIGURES,
     params:
         tracking=lambda w: tracked(w.run, "figures"),
     log:

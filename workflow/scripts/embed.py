@@ -21,7 +21,7 @@ torch.set_num_threads(snakemake.threads)
 devices = job_devices()
 with timed("read"):
     pool = read_records(snakemake.input.pool)
-token_scores = hasattr(snakemake.output, "token_scores")
+token_scores = snakemake.params.features == "token_scores"
 logging.info("%d records on %s (%s)", len(pool), ", ".join(devices), snakemake.params.dtype)
 with timed("pass"):
     features = run_pool_pass(

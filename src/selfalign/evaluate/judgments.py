@@ -192,15 +192,23 @@ def note(summary: dict) -> str:
     return f"{summary['unparsed']} unparsed replies left out"
 
 
-def summary_table(paths: list[str | Path]):
-    """One row per judgment file (a DataFrame), sorted by test set, run, opponent and round."""
+def summary_table(paths: list[str | Path], described: list[dict] | None = None):
+    """One row per judgment file (a DataFrame), sorted by test set, run, opponent and round.
+
+    ``described`` says what each file judged (``plan.Judgment.describe``), in the
+    order of ``paths``, as the workflow's plan knows it; without it, that is read
+    from the files' places, as the release lays them out (``describe_path``).
+    """
     import pandas as pd  # not at module level: each judge job would pay for it
 
+    paths = [Path(path) for path in paths]
+    if described is None:
+        described = [describe_path(path) for path in paths]
     rows = []
-    for path in map(Path, paths):
+    for path, judgment in zip(paths, described, strict=True):
         records = read_jsonl(path)
         judge = records[0].get("judge", "released") if records else ""
         summary = summarize(records)
-        rows.append({**describe_path(path), "judge": judge, **summary, "note": note(summary)})
+        rows.append({**judgment, "judge": judge, **summary, "note": note(summary)})
     table = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
     return table.sort_values(["testset", "run", "opponent", "round"], ignore_index=True)
