@@ -104,6 +104,7 @@ rule select:
     wildcard_constraints:
         round=r"[1-9]\d*",
     params:
+        round=lambda w: int(w.round),
         strategy=lambda w: settings(w.run)["strategy"],
         n_query=lambda w: settings(w.run)["n_query"],
         seed=lambda w: settings(w.run)["seed"],

@@ -11,7 +11,7 @@ from selfalign.diverse_evol.token_scores import read_token_scores
 from selfalign.io import open_arrow
 
 log_to(snakemake.log[0])
-round = int(snakemake.wildcards.round)
+round = snakemake.params.round
 with timed("read"):
     pool_ids = open_arrow(snakemake.input.pool, ["id"])["id"]
     previous = read_labeled(snakemake.input.labeled, pool_ids)
