@@ -103,7 +103,8 @@ def path_templates(repo: Path) -> Counter[str]:
 
 
 def spellings(repo: Path) -> dict[str, Counter[str]]:
-    files = [*text_files(repo), *repo.glob("*.md"), *(repo / "config").glob("*.yaml")]
+    docs = [*repo.glob("*.md"), *repo.glob("docs/*.md")]
+    files = [*text_files(repo), *docs, *(repo / "config").glob("*.yaml")]
     text = "\n".join(path.read_text() for path in files)
     return {
         concept: Counter({pattern: len(re.findall(pattern, text)) for pattern in patterns})

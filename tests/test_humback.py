@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from selfalign.config import ConfigError, rename_deprecated_keys
+from selfalign.config import ConfigError, check_humback, humback_training, rename_deprecated_keys
 from selfalign.data.records import DataError
 from selfalign.humback import (
     AUGMENTED_TAG,
@@ -187,6 +187,21 @@ def test_the_old_spelling_unlabelled_is_read_with_a_warning_for_one_release():
         rename_deprecated_keys(both)
 
 
+def test_one_model_trains_with_its_own_steps_over_the_runs_settings():
+    spec = {
+        "training": {"max_steps": 500, "adam_beta2": 0.95},
+        "training_by_model": {"M1": {"max_steps": 1200}},
+    }
+    assert humback_training(spec, "M0") == {"max_steps": 500, "adam_beta2": 0.95}
+    assert humback_training(spec, "M1") == {"max_steps": 1200, "adam_beta2": 0.95}
+    run = {"model": "m", "n_iterations": 1, "curate": {"agreement": False, "scorer": "model"}}
+    config = {"models": {"m": {}}, "runs": {}, "datasets": {}}
+    config["humback"] = {"hb": {**run, **spec, "training_by_model": {"M2": {}}}}
+    config["humback"]["hb"] |= {"seed_data": {}, "unlabeled": {}}
+    with pytest.raises(ConfigError, match=r"humback\.hb\.training_by_model\.M2: .* M0 to M1"):
+        check_humback(config)
+
+
 def test_web_text_reads_content_fields_and_plain_lines(tmp_path):
     jsonl = tmp_path / "web.jsonl"
     jsonl.write_text(json.dumps({"content": "one page", "url": "u"}) + "\n", encoding="utf-8-sig")
@@ -196,31 +211,43 @@ def test_web_text_reads_content_fields_and_plain_lines(tmp_path):
     assert read_web_text(lines) == ["first page", "second page"]
 
 
-# The two regexes of the unofficial implementation, for comparison.
-FIRST_MATCH = re.compile(r"Score:\s*(\d+)")
-ANCHORED_AT_END = re.compile(r"Score:\s*(\d+)\s*$")
+# The unofficial release's regexes, verbatim (src/core/filter_curation_results.py
+# before and after its StrictCurationScoreMatching commit), read as it reads them.
+RELEASE_REGEX = {
+    "loose": re.compile(r"[Ss]core:\s*(\d+)"),
+    "strict": re.compile(r"[Ss]core:\s*(\d+)$"),
+}
+
+
+def release_keeps(score_match, reply):
+    """Whether the release keeps a pair (its --scores 5) for this curation reply."""
+    found = RELEASE_REGEX[score_match].search(reply)
+    return found is not None and int(found.group(1)) == 5
 
 
 @pytest.mark.parametrize(
-    ("reply", "ours", "first_match", "anchored"),
+    ("reply", "robust", "loose", "strict"),
     [
         ("Reasoning... Score: 4", 4, 4, 4),
         ("A Score: 2 would be unfair here.\nScore: 5", 5, 2, 5),
         ("Score: 5\n\nI hope this helps!", 5, 5, None),
+        ("It is clear and complete.\nScore: 5\n", 5, 5, 5),
+        ("score: 5", 5, 5, 5),
         ("**Score:** 4", 4, None, None),
         ("score : 3/5", 3, None, None),
-        ("Score: 10502", None, 10502, 10502),
+        ("Score: 10502", None, None, None),
         ("Score: 4.5", None, 4, None),
-        ("Score: 0", None, 0, 0),
+        ("Score: 0", None, None, None),
         ("No score at all.", None, None, None),
     ],
 )
-def test_curation_score_is_the_last_whole_score_from_1_to_5(reply, ours, first_match, anchored):
-    assert parse_curation_score(reply) == ours
-    found = FIRST_MATCH.search(reply)
-    assert (int(found.group(1)) if found else None) == first_match
-    found = ANCHORED_AT_END.search(reply)
-    assert (int(found.group(1)) if found else None) == anchored
+def test_each_score_match_reads_replies_as_its_parser_does(reply, robust, loose, strict):
+    expected = {"robust": robust, "loose": loose, "strict": strict}
+    for score_match, score in expected.items():
+        assert parse_curation_score(reply, score_match) == score, score_match
+    for score_match in RELEASE_REGEX:  # the same pairs kept as the release keeps
+        assert (expected[score_match] == 5) == release_keeps(score_match, reply)
+    assert parse_curation_score(reply) == robust  # the default
 
 
 def test_a_curation_pass_scores_every_pair_keeps_the_best_and_counts_scores():

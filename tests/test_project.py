@@ -112,9 +112,10 @@ def test_paper_config_plans_every_model_and_judgment(tmp_path):
         path = release / "test_data" / f"{name}_test_set.jsonl"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text('{"id": "q1", "instruction": "Why?"}\n')
-    chat = release / "answer_reference/koala_test/gpt/gpt35_0624.jsonl"
-    chat.parent.mkdir(parents=True)
-    chat.write_text('{"id": "q1", "instruction": "Why?", "answer": "Because."}\n')
+    for name in ("vicuna", "koala", "wizardlm"):
+        chat = release / f"answer_reference/{name}_test/gpt/gpt35_0624.jsonl"
+        chat.parent.mkdir(parents=True)
+        chat.write_text('{"id": "q1", "instruction": "Why?", "answer": "Because."}\n')
     alpaca_eval_stand_in(tmp_path)
     shutil.copy(REPO / "config" / "diverseevol_dolly.yaml", tmp_path / "config.yaml")
     result = run_snakemake(tmp_path, "-n")
@@ -123,7 +124,7 @@ def test_paper_config_plans_every_model_and_judgment(tmp_path):
     assert jobs["embed"] == 10  # k-center embeds after rounds 0-9; random never embeds
     assert "build_base_model" not in jobs  # a hub model is loaded, not built
     assert jobs["answer"] == 22 * 3
-    assert jobs["judge"] == 22 + 20 * 3  # vs ChatGPT on koala; vs round 0 on every test set
+    assert jobs["judge"] == 22 * 3 + 20 * 3  # vs ChatGPT and vs round 0, on every test set
     for rule in ("alpaca_eval_outputs", "alpaca_eval_judge", "lm_eval"):
         assert jobs[rule] == 22 + 2  # every round's model and each run's base model
 
@@ -145,3 +146,9 @@ def test_humback_paper_config_plans_every_stage(tmp_path):
     assert jobs["humback_curate_shard"] == 2 * 16 and jobs["humback_curate"] == 2
     assert jobs["answer"] == 3 and jobs["judge"] == 2  # M1 and M2 against M0, on vicuna
     assert jobs["alpaca_eval_judge"] == jobs["lm_eval"] == 4  # base, M0, M1, M2
+
+    # the unofficial release's M0 and M1 rows, as an overlay on the paper's config
+    overlay = str(REPO / "config" / "humback_release.yaml")
+    result = run_snakemake(tmp_path, "-n", "--configfile", str(tmp_path / "config.yaml"), overlay)
+    jobs = Counter(rule for rule, _ in planned_jobs(result.stdout + result.stderr))
+    assert jobs["humback_finetune"] == 3 and jobs["humback_curate"] == 1  # backward, M0, M1

@@ -46,6 +46,42 @@ def test_loss_falls_on_the_response_and_eos_as_the_alpaca_release(
     assert "### Input:" not in alpaca_prompt(records["without input"])
 
 
+# The DiverseEvol release's training templates (consts.py), verbatim.
+RELEASE_PROMPTS = {
+    "prompt_input": (
+        "Below is an instruction that describes a task, paired with an input that provides "
+        "further context. Write a response that appropriately completes the request.\n\n"
+        "### Instruction:\n{instruction}\n\n### Input:\n{input}\n\n### Response:"
+    ),
+    "prompt_no_input": (
+        "Below is an instruction that describes a task. "
+        "Write a response that appropriately completes the request.\n\n"
+        "### Instruction:\n{instruction}\n\n### Response:"
+    ),
+}
+
+
+def test_the_release_prompt_format_trains_on_the_releases_prompt(
+    tiny_model_dir, demo_records, tmp_path
+):
+    tokenizer = load_tokenizer(tiny_model_dir)
+    records = [
+        next(r for r in demo_records if r["input"]),
+        next(r for r in demo_records if not r["input"]),
+    ]
+    _, dataset = trainer_labels(tiny_model_dir, records, tmp_path, "alpaca_release")
+    for record, row in zip(records, dataset, strict=True):
+        template = RELEASE_PROMPTS["prompt_input" if record["input"] else "prompt_no_input"]
+        release = template.format_map(record)
+        assert alpaca_prompt(record, final_newline=False) == release
+        assert alpaca_prompt(record) == release + "\n"  # the default, alpaca
+        (prompt,) = encode_prompts(tokenizer, [record], "alpaca_release")
+        assert prompt == tokenizer(release)["input_ids"]  # BOS and the release's prompt
+        assert row["input_ids"][: len(prompt)] == prompt
+        response = tokenizer.encode(record["output"], add_special_tokens=False)
+        assert row["input_ids"][len(prompt) :] == [*response, tokenizer.eos_token_id]
+
+
 def test_chat_template_prompts_are_what_generation_feeds(tiny_model_dir, tmp_path):
     tokenizer = load_tokenizer(tiny_model_dir)
     record = forward_record("Name a colour.", "Red.", augmented=False)

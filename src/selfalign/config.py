@@ -175,6 +175,12 @@ def check_pretraining(config: dict, model: str, build: dict) -> None:
         )
 
 
+def humback_training(spec: dict, model: str) -> dict:
+    """A Humback model's training settings (``backward``, ``M0``, ``M1`` ...): the run's,
+    with its ``training_by_model`` entry for that model over them."""
+    return {**spec["training"], **spec["training_by_model"].get(model, {})}
+
+
 def training_blocks(config: dict, runs: dict[str, dict]) -> list[tuple[str, str, str, dict]]:
     """(rule, config key, model name, training settings) of every fine-tune; a Humback
     run's small-data settings count as a block of their own."""
@@ -188,6 +194,10 @@ def training_blocks(config: dict, runs: dict[str, dict]) -> list[tuple[str, str,
         blocks.append(("humback_finetune", f"{key}.training", spec["model"], spec["training"]))
         small = for_size(spec["training"], spec["small_data"], n_records=0)  # any small set
         blocks.append(("humback_finetune", f"{key}.small_data.training", spec["model"], small))
+        for model in spec["training_by_model"]:
+            settings = humback_training(spec, model)
+            block = f"{key}.training_by_model.{model}"
+            blocks.append(("humback_finetune", block, spec["model"], settings))
     return blocks
 
 
@@ -246,6 +256,13 @@ def check_humback(config: dict) -> None:
                 f"{key}.curate.agreement: compares the model's scores with the proxy's; "
                 "set scorer: proxy, or remove agreement (the model is the curator already)"
             )
+        for model in spec["training_by_model"]:
+            index = int(model[1:]) if model.startswith("M") else 0
+            if index > spec["n_iterations"]:
+                raise ConfigError(
+                    f"{key}.training_by_model.{model}: the run trains M0 to "
+                    f"M{spec['n_iterations']} (n_iterations)"
+                )
         for part, field in (("seed_data", "oasst"), ("seed_data", "path"), ("unlabeled", "path")):
             path = spec[part].get(field)
             if path is not None and not Path(path).is_file():

@@ -4,7 +4,13 @@ import re
 from snakemake.exceptions import WorkflowError
 
 from selfalign import paths, plan
-from selfalign.config import ConfigError, check_batches, check_config, gpu_memory_warnings
+from selfalign.config import (
+    ConfigError,
+    check_batches,
+    check_config,
+    gpu_memory_warnings,
+    humback_training,
+)
 from selfalign.cluster.environments import has_vllm, missing_vllm
 from selfalign.cluster.environments import vllm_python as repository_vllm_python
 from selfalign.humback import SEED_TAG

@@ -73,6 +73,7 @@ use rule finetune as humback_finetune with:
     output:
         directory(paths.HUMBACK_MODEL),
     params:
+        training=lambda w: training_settings(humback_training(settings(w.run), w.model)),
         tracking=lambda w: tracked(w.run, w.model),
     threads: 2
     log:

@@ -48,7 +48,7 @@ def _question(path: Path, line: int, index: int, record) -> Question:
             if reference is not None and not isinstance(reference, str):
                 raise DataError(f"{where}: field 'reference' must be a string")
             return Question(str(record[id_key]), text, input_, reference, record)
-    known = ", ".join(f"{i}+{t}" for i, t in FORMATS)
+    known = ", ".join(f"{id_field}+{text_field}" for id_field, text_field in FORMATS)
     raise DataError(f"{where}: no question fields; expected one of: {known}")
 
 

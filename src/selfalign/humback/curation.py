@@ -20,20 +20,37 @@ Please first provide a brief reasoning you used to derive the rating score, and 
 {generated_instruction}
 {response}"""  # noqa: E501, RUF001 - verbatim from the paper
 
-# "Score: 4", "**Score:** 4", "score : 4/5", "*Score*: 4"; the number is taken whole.
-_SCORE = re.compile(r"[*_]*score[*_]*\s*:\s*[*_]*\s*(\d+(?:\.\d+)?)\s*[*_]*\s*(?:/\s*5)?", re.I)
+# How a score is read from a reply (curate.score_match):
+# robust: the last "Score: 4", "**Score:** 4", "score : 4/5" or "*Score*: 4", the
+#   number taken whole (a 4.5 is no score);
+# loose: the unofficial release's first regex, its first match anywhere;
+# strict: its "StrictCurationScoreMatching", anchored at the end of the reply.
+SCORE_MATCHES = {
+    "robust": re.compile(
+        r"[*_]*score[*_]*\s*:\s*[*_]*\s*(\d+(?:\.\d+)?)\s*[*_]*\s*(?:/\s*5)?", re.I
+    ),
+    "loose": re.compile(r"[Ss]core:\s*(\d+)"),
+    "strict": re.compile(r"[Ss]core:\s*(\d+)$"),
+}
 
 
 def curation_prompt(instruction: str, text: str) -> str:
     return CURATION_PROMPT.format(generated_instruction=instruction, response=text)
 
 
-def parse_curation_score(reply: str | None) -> int | None:
-    """The number of the last ``Score: N`` in the reply, if it is a whole 1 to 5."""
-    matches = _SCORE.findall(reply or "")
-    if not matches:
-        return None
-    value = matches[-1]
+def parse_curation_score(reply: str | None, score_match: str = "robust") -> int | None:
+    """The score a reply gives, if it is a whole 1 to 5 (see ``SCORE_MATCHES``).
+
+    The release counts any number its regex finds and keeps only 5s; here a number
+    outside 1-5 counts as no score, so the same pairs are kept.
+    """
+    pattern = SCORE_MATCHES[score_match]
+    if score_match == "robust":
+        matches = pattern.findall(reply or "")
+        value = matches[-1] if matches else ""
+    else:
+        found = pattern.search(reply or "")
+        value = found.group(1) if found else ""
     return int(value) if value.isdigit() and 1 <= int(value) <= 5 else None
 
 
@@ -95,10 +112,10 @@ def model_curation_replies(
     return generate(generation, model, prompts, settings, prompt_format=prompt_format)
 
 
-def scored_pairs(pairs: list[dict], replies: list[str]) -> list[dict]:
+def scored_pairs(pairs: list[dict], replies: list[str], score_match: str = "robust") -> list[dict]:
     """Each pair with the curator's reply and the score read from it."""
     return [
-        {**p, "reply": r, "score": parse_curation_score(r)}
+        {**p, "reply": r, "score": parse_curation_score(r, score_match)}
         for p, r in zip(pairs, replies, strict=True)
     ]
 
@@ -108,21 +125,22 @@ def score_pairs(
 ) -> list[dict]:
     """Each pair with the curator's reply and score; under the ``curate`` settings'
     ``agreement``, ``model``'s own reply and score beside the proxy's."""
-    scored = scored_pairs(
-        pairs, curation_replies(pairs, settings, generation, model, prompt_format=prompt_format)
-    )
+    replies = curation_replies(pairs, settings, generation, model, prompt_format=prompt_format)
+    scored = scored_pairs(pairs, replies, settings["score_match"])
     if settings["agreement"]:
         own = model_curation_replies(
             pairs, settings, generation, model, prompt_format=prompt_format
         )
-        scored = with_model_scores(scored, own)
+        scored = with_model_scores(scored, own, settings["score_match"])
     return scored
 
 
-def with_model_scores(scored: list[dict], replies: list[str]) -> list[dict]:
+def with_model_scores(
+    scored: list[dict], replies: list[str], score_match: str = "robust"
+) -> list[dict]:
     """Each proxy-scored pair with the model's own reply and score beside the proxy's."""
     return [
-        {**p, "model_reply": r, "model_score": parse_curation_score(r)}
+        {**p, "model_reply": r, "model_score": parse_curation_score(r, score_match)}
         for p, r in zip(scored, replies, strict=True)
     ]
 

@@ -5,7 +5,10 @@ embedding and generation alike.
 
 from __future__ import annotations
 
-PROMPT_FORMATS = ("alpaca", "chat_template")
+PROMPT_FORMATS = ("alpaca", "alpaca_release", "chat_template")
+# alpaca_release: the DiverseEvol release's training prompt, which ends at
+# "### Response:" with no newline before the response.
+ALPACA_FORMATS = ("alpaca", "alpaca_release")
 
 PROMPT_WITH_INPUT = (
     "Below is an instruction that describes a task, paired with an input that provides "
@@ -24,8 +27,9 @@ def with_system(records: list[dict], system: str) -> list[dict]:
     return [r | {"system": system} for r in records] if system else records
 
 
-def alpaca_prompt(record: dict) -> str:
-    """The prompt for one record; the response follows it directly.
+def alpaca_prompt(record: dict, final_newline: bool = True) -> str:
+    """The prompt for one record; the response follows it directly (after
+    ``### Response:`` and a newline, or with ``final_newline`` false no newline).
 
     A record's optional ``system`` text (Humback's data-source tags) opens the
     prompt, in training and at inference alike.
@@ -34,6 +38,8 @@ def alpaca_prompt(record: dict) -> str:
         prompt = PROMPT_WITH_INPUT.format(instruction=record["instruction"], input=record["input"])
     else:
         prompt = PROMPT_NO_INPUT.format(instruction=record["instruction"])
+    if not final_newline:
+        prompt = prompt.removesuffix("\n")
     system = record.get("system", "").strip()
     return f"{system}\n\n{prompt}" if system else prompt
 
