@@ -6,6 +6,7 @@ import pytest
 from selfalign.diverse_evol.rounds import initial_rows, next_picks, unlabeled_rows
 from selfalign.diverse_evol.selection import available, get_strategy
 from selfalign.diverse_evol.selection.kcenter import greedy_kcenter
+from selfalign.diverse_evol.whitening import whiten
 
 
 def reference_kcenter(points, labeled, candidates, n):
@@ -212,3 +213,29 @@ def test_token_score_ids_stay_text(tmp_path):
         np.testing.assert_allclose(back[name], scores[name], rtol=1e-7)
     with pytest.raises(ValueError, match="ids are not the pool's"):
         read_token_scores(tmp_path / "rd_0.tsv", ["7", "NA", "1e3", "x"])
+
+
+def release_whiten(x, n_components):
+    """The DiverseEvol release's whitening (utils.py: compute_kernel_bias,
+    transform_and_normalize), in torch as it runs it."""
+    import torch
+
+    x = torch.tensor(x, dtype=torch.float32)
+    mu = x.mean(axis=0, keepdims=True)
+    u, s, _ = torch.linalg.svd(torch.cov(x.t()))
+    kernel = torch.mm(u, torch.diag(1 / torch.sqrt(s)))[:, :n_components]
+    y = torch.mm(x - mu, kernel)
+    return (y / (y**2).sum(dim=1, keepdims=True) ** 0.5).numpy()
+
+
+def test_whitening_is_the_releases_and_k_center_picks_alike_on_it():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(300, 12)) @ rng.normal(size=(12, 12)) + 5.0  # correlated, offset
+    ours, release = whiten(x, 6), release_whiten(x, 6)
+    assert ours.shape == (300, 6)
+    assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
+    distances = [np.linalg.norm(w[:, None] - w[None], axis=-1) for w in (ours, release)]
+    assert np.allclose(*distances, atol=1e-3)  # the same up to each axis's sign
+    candidates = np.arange(2, 300)
+    picks = [greedy_kcenter(w, np.array([0, 1]), candidates, 20) for w in (ours, release)]
+    assert list(picks[0]) == list(picks[1])

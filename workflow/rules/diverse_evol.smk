@@ -105,6 +105,7 @@ rule select:
         round=r"[1-9]\d*",
     params:
         round=lambda w: int(w.round),
+        whiten_n_components=lambda w: settings(w.run)["whiten_n_components"],
         strategy=lambda w: settings(w.run)["strategy"],
         n_query=lambda w: settings(w.run)["n_query"],
         seed=lambda w: settings(w.run)["seed"],

@@ -8,6 +8,7 @@ from selfalign.cluster.logs import log_to, timed
 from selfalign.diverse_evol.labeled import read_labeled, write_labeled
 from selfalign.diverse_evol.rounds import next_picks
 from selfalign.diverse_evol.token_scores import read_token_scores
+from selfalign.diverse_evol.whitening import whiten
 from selfalign.io import open_arrow
 
 log_to(snakemake.log[0])
@@ -20,6 +21,9 @@ with timed("read"):
     embeddings = np.load(path) if path else None
     path = snakemake.input.get("token_scores")
     token_scores = read_token_scores(path, pool_ids.to_pylist()) if path else None
+if embeddings is not None and snakemake.params.whiten_n_components:
+    with timed("whiten"):
+        embeddings = whiten(embeddings, snakemake.params.whiten_n_components)
 with timed("select"):
     picks = next_picks(
         len(pool_ids),
