@@ -124,6 +124,84 @@ def test_oasst_keeps_first_turns_only_best_first(tmp_path):
     assert len(load_oasst_seed(path, seed_size=1)) == 1
 
 
+def release_seed_pairs(trees, seed_size):
+    """The unofficial release's seed walk (data/seed/convert.py: load_tree_data with its
+    defaults, then the sort and cut of its __main__), as it reads the trees."""
+    pairs = []
+
+    def _traverse(ins):
+        for reply in ins["replies"]:
+            if ins.get("lang") == "en" and reply.get("lang") == "en" and reply.get("rank") == 0:
+                inst_qlt = ins["labels"].get("quality", {"value": 0.0})["value"]
+                resp_qlt = reply["labels"].get("quality", {"value": 0.0})["value"]
+                long = len(ins["text"].split()) > 5 and len(reply["text"].split()) > 5
+                if inst_qlt > 0.6 and resp_qlt > 0.6 and long:
+                    pairs.append((ins["text"], reply["text"], inst_qlt + resp_qlt))
+        for reply in ins["replies"]:
+            _traverse(reply)
+
+    for item in trees:
+        _traverse(item["prompt"])
+    pairs.sort(key=lambda pair: pair[2], reverse=True)
+    return [(instruction, response) for instruction, response, _ in pairs[:seed_size]]
+
+
+def test_the_all_depths_walk_with_a_quality_cut_is_the_releases(tmp_path):
+    reply_to_reply = message(
+        "prompter", "Could you say that again in fewer words, please?", rank=0, quality=0.9
+    )
+    deep = message(
+        "prompter",
+        "And what if the starter smells of acetone already, after a week?",
+        quality=0.8,
+        replies=[
+            message(
+                "assistant",
+                "Then feed it twice a day for a while, and keep it warm.",
+                rank=0,
+                quality=0.7,
+            ),
+            message(
+                "assistant",
+                "It is probably dead now, so start again from flour.",
+                rank=1,
+                quality=0.9,
+            ),
+        ],
+    )
+    trees = [
+        tree(
+            message(
+                "prompter",
+                LONG_Q,
+                quality=0.7,
+                replies=[
+                    message(
+                        "assistant", LONG_A, rank=0, quality=0.9, replies=[deep, reply_to_reply]
+                    )
+                ],
+            )
+        ),
+        tree(
+            message(
+                "prompter",
+                LONG_Q,
+                quality=0.5,
+                replies=[message("assistant", LONG_A, rank=0, quality=1.0)],
+            )
+        ),
+        tree(message("prompter", "Wie backe ich ein gutes Brot zu Hause?", lang="de", quality=0.9)),
+    ]
+    path = tmp_path / "oasst.trees.jsonl"
+    path.write_text("".join(json.dumps(t) + "\n" for t in trees))
+    for seed_size in (10, 2):
+        ours = load_oasst_seed(path, seed_size, walk="all_depths", min_quality=0.6)
+        release = release_seed_pairs(trees, seed_size)
+        assert [(p["instruction"], p["response"]) for p in ours] == release
+    assert len(release_seed_pairs(trees, 10)) == 3  # a later turn, and an assistant's message
+    assert len(load_oasst_seed(path, 10)) == 2  # first turns only, no cut (the default)
+
+
 def test_plain_seed_pairs_name_the_missing_field(tmp_path):
     path = tmp_path / "seed.jsonl"
     path.write_text('{"instruction": "a", "response": "b"}\n{"instruction": "c"}\n')
@@ -172,6 +250,39 @@ def test_unlabeled_filters_length_duplicates_and_near_duplicates(tmp_path):
     empty.write_text("")
     with pytest.raises(DataError, match="the unlabeled pool is empty"):
         read_web_text(empty)
+
+
+def release_is_clean_text(text):
+    """The unofficial release's web-text filter (data/unlabelled/falcon_refinedweb.py)."""
+    if len(text) < 1000 or len(text) > 2200:
+        return False
+    return not any(len(seg) < 5 for seg in text.split("\n"))
+
+
+def test_the_release_web_text_filter_keeps_what_the_release_keeps(tmp_path):
+    line = "A line of ordinary web text about bread and ovens. "
+    texts = [
+        line * 30,  # 1,560 characters in one line
+        (line * 5 + "\n") * 5,  # a trailing newline: an empty last line
+        (line * 5 + "\n") * 4 + line * 5,
+        (line * 5 + "\nOk\n") * 4 + line,  # a line of 2 characters
+        line * 15,  # 780 characters
+        line * 50,  # 2,600 characters
+        line * 30,  # a copy, which the release keeps
+    ]
+    records, counts = select_unlabeled(
+        texts,
+        min_chars=1000,
+        max_chars=2200,
+        min_line_chars=5,
+        dedup=False,
+        minhash=MinHashSettings(),
+        size=100,
+        seed=0,
+        workdir=tmp_path,
+    )
+    assert [r["text"] for r in records] == [t.strip() for t in texts if release_is_clean_text(t)]
+    assert counts == {"read": 7, "outside_length_range": 2, "short_lines": 2, "sampled": 3}
 
 
 def test_the_old_spelling_unlabelled_is_read_with_a_warning_for_one_release():

@@ -10,7 +10,7 @@ from selfalign.io import write_jsonl
 log_to(snakemake.log[0])
 spec = snakemake.params.spec
 if "oasst" in spec:
-    pairs = load_oasst_seed(spec["oasst"], spec["seed_size"])
+    pairs = load_oasst_seed(spec["oasst"], spec["seed_size"], spec["walk"], spec["min_quality"])
 elif "path" in spec:
     pairs = load_pairs(spec["path"], spec["seed_size"])
 else:

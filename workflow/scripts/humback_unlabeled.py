@@ -27,6 +27,8 @@ with tempfile.TemporaryDirectory(dir=snakemake.resources.get("tmpdir")) as tmp:
         seed=spec["seed"],
         workdir=tmp,
         workers=snakemake.threads,
+        min_line_chars=spec["min_line_chars"],
+        dedup=spec["dedup"],
     )
 logging.info("unlabeled text: %s", counts)
 write_jsonl(records, snakemake.output.texts)
