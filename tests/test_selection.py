@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from selfalign.diverse_evol.diversity import vendi_score
 from selfalign.diverse_evol.rounds import initial_rows, next_picks, unlabeled_rows
 from selfalign.diverse_evol.selection import available, get_strategy
 from selfalign.diverse_evol.selection.kcenter import greedy_kcenter
@@ -239,3 +240,22 @@ def test_whitening_is_the_releases_and_k_center_picks_alike_on_it():
     candidates = np.arange(2, 300)
     picks = [greedy_kcenter(w, np.array([0, 1]), candidates, 20) for w in (ours, release)]
     assert list(picks[0]) == list(picks[1])
+
+
+def test_vendi_sampling_keeps_the_most_diverse_of_its_draws():
+    rng = np.random.default_rng(0)
+    points, labels = clustered(rng, 400, 8, 4)
+    labeled = np.flatnonzero(labels == 0)[:20]  # every labeled record in one cluster
+    score = {}
+    for rank in (0, -1):
+        picks = next_picks(
+            400, labeled, strategy="vendi", n_query=10, seed=0, round=1,
+            embeddings=points, options={"draws": 30, "rank": rank},
+        )  # fmt: skip
+        score[rank] = vendi_score(points[np.concatenate([labeled, picks])])
+    randoms = [
+        vendi_score(points[np.concatenate([labeled, next_picks(
+            400, labeled, strategy="random", n_query=10, seed=s, round=1)])])
+        for s in range(30)
+    ]  # fmt: skip
+    assert score[0] >= max(randoms[:5]) and score[0] > np.mean(randoms) > score[-1]

@@ -107,6 +107,7 @@ rule select:
         round=lambda w: int(w.round),
         whiten_n_components=lambda w: settings(w.run)["whiten_n_components"],
         strategy=lambda w: settings(w.run)["strategy"],
+        strategy_options=lambda w: settings(w.run)["strategy_options"],
         n_query=lambda w: settings(w.run)["n_query"],
         seed=lambda w: settings(w.run)["seed"],
     log:

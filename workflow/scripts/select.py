@@ -34,6 +34,7 @@ with timed("select"):
         round=round,
         embeddings=embeddings,
         token_scores=token_scores,
+        options=snakemake.params.strategy_options,
     )
 with timed("write"):
     labeled = previous.extend(picks, pool_ids.take(picks).to_pylist(), round)

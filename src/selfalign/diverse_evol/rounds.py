@@ -44,6 +44,7 @@ def next_picks(
     round: int,
     embeddings: np.ndarray | None = None,
     token_scores: dict[str, np.ndarray] | None = None,
+    options: dict | None = None,
 ) -> np.ndarray:
     """The ``n_query`` rows that round number ``round`` adds to the previous round's labeled rows.
 
@@ -60,7 +61,15 @@ def next_picks(
     columns = given.values() if isinstance(given, dict) else [given]
     if chooser.needs and (given is None or any(len(c) != n_pool for c in columns)):
         raise ValueError(f"strategy {strategy!r} needs {chooser.needs} for every pool record")
-    query = Query(labeled, unlabeled, n_query, round_seed(seed, round), embeddings, token_scores)
+    query = Query(
+        labeled,
+        unlabeled,
+        n_query,
+        round_seed(seed, round),
+        embeddings,
+        token_scores,
+        options or {},
+    )
     picks = np.asarray(chooser.select(query), dtype=np.int64)
     free = np.zeros(n_pool, dtype=bool)
     free[unlabeled] = True

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -24,7 +24,8 @@ class Query:
     """What a strategy sees: pool indices, the budget, a seed, and what it needs.
 
     ``embeddings`` has one row per pool record; ``token_scores`` maps each name
-    in ``selfalign.diverse_evol.embedding.TOKEN_SCORES`` to one value per pool record.
+    in ``selfalign.diverse_evol.embedding.TOKEN_SCORES`` to one value per pool record;
+    ``options`` are the run's ``strategy_options``.
     """
 
     labeled: np.ndarray
@@ -33,6 +34,7 @@ class Query:
     seed: int
     embeddings: np.ndarray | None = None
     token_scores: dict[str, np.ndarray] | None = None
+    options: dict = field(default_factory=dict)
 
 
 NEEDS = (None, "embeddings", "token_scores")
