@@ -147,8 +147,12 @@ def test_humback_paper_config_plans_every_stage(tmp_path):
     assert jobs["answer"] == 3 and jobs["judge"] == 2  # M1 and M2 against M0, on vicuna
     assert jobs["alpaca_eval_judge"] == jobs["lm_eval"] == 4  # base, M0, M1, M2
 
-    # the unofficial release's M0 and M1 rows, as an overlay on the paper's config
-    overlay = str(REPO / "config" / "humback_release.yaml")
-    result = run_snakemake(tmp_path, "-n", "--configfile", str(tmp_path / "config.yaml"), overlay)
-    jobs = Counter(rule for rule, _ in planned_jobs(result.stdout + result.stderr))
-    assert jobs["humback_finetune"] == 3 and jobs["humback_curate"] == 1  # backward, M0, M1
+    # every row of the unofficial release's README: overlays on the paper's config
+    release = [str(REPO / "config" / "humback_release.yaml")]
+    rows = sorted((REPO / "config" / "humback_release").glob("*.yaml"))
+    assert len(rows) == 5  # M1 w/o DiffSysPrompt, +strict, +1,200/1,800/2,400 steps
+    for overlay in [[], *([str(row)] for row in rows)]:
+        files = [str(tmp_path / "config.yaml"), *release, *overlay]
+        result = run_snakemake(tmp_path, "-n", "--configfile", *files)
+        jobs = Counter(rule for rule, _ in planned_jobs(result.stdout + result.stderr))
+        assert jobs["humback_finetune"] == 3 and jobs["humback_curate"] == 1  # backward, M0, M1

@@ -4,8 +4,16 @@ packing without attention across examples, and LoRA rounds merged into a model."
 import pytest
 import torch
 
-from selfalign.humback import SEED_TAG, backward_record, forward_record
-from selfalign.models.encoding import encode_prompts
+from selfalign.humback import (
+    RELEASE_AUGMENTED_SYSTEM,
+    RELEASE_BACKWARD_SYSTEM,
+    RELEASE_SEED_SYSTEM,
+    SEED_TAG,
+    backward_prompt,
+    backward_record,
+    forward_record,
+)
+from selfalign.models.encoding import encode_example, encode_prompts
 from selfalign.models.loading import load_body, load_causal_lm, load_tokenizer
 from selfalign.models.prompts import alpaca_prompt, chat_messages
 from selfalign.train.finetune import finetune, sft_config, sft_trainer, training_examples
@@ -80,6 +88,51 @@ def test_the_release_prompt_format_trains_on_the_releases_prompt(
         assert row["input_ids"][: len(prompt)] == prompt
         response = tokenizer.encode(record["output"], add_special_tokens=False)
         assert row["input_ids"][len(prompt) :] == [*response, tokenizer.eos_token_id]
+
+
+def fastchat_prompt(system, roles, messages):
+    """FastChat's Conversation.get_prompt for SeparatorStyle.ADD_COLON_TWO (sep " ",
+    sep2 "</s>"), which the Humback release's vicuna_v1.1 templates use."""
+    seps = [" ", "</s>"]
+    ret = system + seps[0]
+    for i, message in enumerate(messages):
+        role = roles[i % 2]
+        ret += role + ": " + message + seps[i % 2] if message else role + ":"
+    return ret
+
+
+def test_vicuna_conversations_are_the_humback_releases(tiny_model_dir):
+    tokenizer = load_tokenizer(tiny_model_dir)
+    user, assistant = ("USER", "ASSISTANT"), ("RESPONSE", "INSTRUCTION")
+    vicuna = (
+        "A chat between a curious user and an artificial intelligence assistant. "
+        "The assistant gives helpful, detailed, and polite answers to the user's questions."
+    )
+    question, text = "Explain the tides.", "Tides follow the moon."
+    cases = [  # (our record, the release's system message, roles, instruction, answer)
+        (forward_record(question, text, augmented=False, system_prompt="release"),
+         RELEASE_SEED_SYSTEM, user, question, text),
+        (forward_record(question, text, augmented=True, system_prompt="release"),
+         RELEASE_AUGMENTED_SYSTEM, user, question, text),
+        (forward_record(question, text, augmented=True, system_prompt="none"),
+         vicuna, user, question, text),
+        (backward_record(question, text, "vicuna_v1.1"),
+         RELEASE_BACKWARD_SYSTEM, assistant, text, question),
+    ]  # fmt: skip
+    for record, system, roles, asked, answer in cases:
+        prompt = fastchat_prompt(system, roles, [asked, None])
+        whole = fastchat_prompt(system, roles, [asked, answer])
+        assert whole == prompt + " " + answer + "</s>"
+        (ids,) = encode_prompts(tokenizer, [record], "vicuna_v1.1")
+        assert ids == tokenizer(prompt)["input_ids"]
+        example = encode_example(tokenizer, record, 512, "vicuna_v1.1")
+        completion = tokenizer.encode(" " + answer, add_special_tokens=False)
+        assert example["input_ids"] == ids + completion + [tokenizer.eos_token_id]
+        assert sum(example["completion_mask"]) == len(completion) + 1
+    asked = backward_prompt(text, "vicuna_v1.1")  # what the backward model is asked with
+    assert encode_prompts(tokenizer, [asked], "vicuna_v1.1") == encode_prompts(
+        tokenizer, [cases[3][0]], "vicuna_v1.1"
+    )
 
 
 def test_chat_template_prompts_are_what_generation_feeds(tiny_model_dir, tmp_path):

@@ -13,7 +13,7 @@ from selfalign.config import (
 )
 from selfalign.cluster.environments import has_vllm, missing_vllm
 from selfalign.cluster.environments import vllm_python as repository_vllm_python
-from selfalign.humback import SEED_TAG
+from selfalign.humback import SYSTEM_PROMPTS
 from selfalign.cluster.launch import JobShape
 from selfalign.data.pool_meta import size_from_meta
 from selfalign.diverse_evol.selection import get_strategy
@@ -227,8 +227,9 @@ def prompt_format(run):
 
 
 def inference_system(run):
-    """Humback models answer with the seed data's tag, as the paper does at inference."""
-    return SEED_TAG if run in HUMBACK else ""
+    """Humback models answer with the system text of inference (the seed data's tag,
+    as the paper does, unless humback.system_prompt says otherwise)."""
+    return SYSTEM_PROMPTS[settings(run)["system_prompt"]]["inference"] if run in HUMBACK else ""
 
 
 def evaluated_models(run):

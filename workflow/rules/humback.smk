@@ -51,6 +51,9 @@ rule humback_training_data:
         unpack(humback_training_inputs),
     output:
         paths.HUMBACK_TRAINING_DATA,
+    params:
+        prompt_format=lambda w: prompt_format(w.run),
+        system_prompt=lambda w: settings(w.run)["system_prompt"],
     log:
         "results/{run}/logs/humback/train_{model}_data.log",
     benchmark:
@@ -134,6 +137,7 @@ rule humback_curate_shard:
         generation=lambda w: settings(w.run)["generation"],
         curate=lambda w: settings(w.run)["curate"],
         prompt_format=lambda w: prompt_format(w.run),
+        system=lambda w: inference_system(w.run),
     threads: 2
     resources:
         gpu=1,  # GPUs on one machine; a profile's set-resources may give more

@@ -6,7 +6,7 @@ from selfalign.cluster.environments import run_in_vllm_environment, workflow_roo
 from selfalign.cluster.launch import use_job_resources
 from selfalign.cluster.logs import log_to
 from selfalign.generate import generate
-from selfalign.humback import BACKWARD_INSTRUCTION
+from selfalign.humback import backward_prompt
 from selfalign.humback.shards import shard
 from selfalign.io import read_jsonl, write_jsonl
 
@@ -27,7 +27,7 @@ def main():
     instructions = generate(
         settings,
         snakemake.input.model,
-        [{"instruction": BACKWARD_INSTRUCTION, "input": t["text"]} for t in texts],
+        [backward_prompt(t["text"], snakemake.params.prompt_format) for t in texts],
         sampling,
         prompt_format=snakemake.params.prompt_format,
     )

@@ -29,6 +29,7 @@ def main():
         snakemake.params.generation,
         snakemake.input.get("model"),
         prompt_format=snakemake.params.prompt_format,
+        system=snakemake.params.system,
     )
     write_jsonl(scored, snakemake.output[0])
 

@@ -85,17 +85,31 @@ class Curation:
 
 
 def curation_replies(
-    pairs: list[dict], settings: dict, generation: dict, model, *, prompt_format: str = "alpaca"
+    pairs: list[dict],
+    settings: dict,
+    generation: dict,
+    model,
+    *,
+    prompt_format: str = "alpaca",
+    system: str = SEED_TAG,
 ) -> list[str]:
     """The curator's reply to every pair: ``model``'s (M_{t-1}, as in the paper), or
     the offline proxy's when the ``curate`` settings' scorer is ``proxy``."""
     if settings["scorer"] == "proxy":
         return [proxy_curation_reply(p["instruction"], p["response"]) for p in pairs]
-    return model_curation_replies(pairs, settings, generation, model, prompt_format=prompt_format)
+    return model_curation_replies(
+        pairs, settings, generation, model, prompt_format=prompt_format, system=system
+    )
 
 
 def model_curation_replies(
-    pairs: list[dict], settings: dict, generation: dict, model, *, prompt_format: str = "alpaca"
+    pairs: list[dict],
+    settings: dict,
+    generation: dict,
+    model,
+    *,
+    prompt_format: str = "alpaca",
+    system: str = SEED_TAG,
 ) -> list[str]:
     """``model``'s reply to the rating prompt for every pair.
 
@@ -104,9 +118,9 @@ def model_curation_replies(
     """
     from selfalign.generate import generate
 
-    # the user turn of the model's own prompt format, with the tag used at inference
+    # the user turn of the model's own prompt format, with the system text of inference
     prompts = [
-        {"instruction": curation_prompt(p["instruction"], p["response"]), "system": SEED_TAG}
+        {"instruction": curation_prompt(p["instruction"], p["response"]), "system": system}
         for p in pairs
     ]
     return generate(generation, model, prompts, settings, prompt_format=prompt_format)
@@ -121,15 +135,23 @@ def scored_pairs(pairs: list[dict], replies: list[str], score_match: str = "robu
 
 
 def score_pairs(
-    pairs: list[dict], settings: dict, generation: dict, model, *, prompt_format: str = "alpaca"
+    pairs: list[dict],
+    settings: dict,
+    generation: dict,
+    model,
+    *,
+    prompt_format: str = "alpaca",
+    system: str = SEED_TAG,
 ) -> list[dict]:
     """Each pair with the curator's reply and score; under the ``curate`` settings'
     ``agreement``, ``model``'s own reply and score beside the proxy's."""
-    replies = curation_replies(pairs, settings, generation, model, prompt_format=prompt_format)
+    replies = curation_replies(
+        pairs, settings, generation, model, prompt_format=prompt_format, system=system
+    )
     scored = scored_pairs(pairs, replies, settings["score_match"])
     if settings["agreement"]:
         own = model_curation_replies(
-            pairs, settings, generation, model, prompt_format=prompt_format
+            pairs, settings, generation, model, prompt_format=prompt_format, system=system
         )
         scored = with_model_scores(scored, own, settings["score_match"])
     return scored

@@ -9,10 +9,11 @@ concatenated: the prompt's ids never depend on the completion that follows.
 from __future__ import annotations
 
 from selfalign.models.prompts import (
-    ALPACA_FORMATS,
+    TEMPLATE_FORMATS,
     alpaca_prompt,
     chat_messages,
     check_prompt_format,
+    vicuna_prompt,
 )
 
 
@@ -54,7 +55,7 @@ def iter_examples(
         prompts = _prompt_ids(tokenizer, texts)
         encoded = tokenizer(completions, add_special_tokens=False, return_attention_mask=False)
         for prompt, completion in zip(prompts, encoded["input_ids"], strict=True):
-            if prompt_format in ALPACA_FORMATS:
+            if prompt_format in TEMPLATE_FORMATS:
                 completion = [*completion, tokenizer.eos_token_id]
             yield {
                 "input_ids": (prompt + completion)[:max_length],
@@ -63,7 +64,9 @@ def iter_examples(
 
 
 def _prompt_text(tokenizer, record: dict, prompt_format: str) -> str:
-    if prompt_format in ALPACA_FORMATS:
+    if prompt_format == "vicuna_v1.1":
+        return vicuna_prompt(record)
+    if prompt_format in TEMPLATE_FORMATS:
         return alpaca_prompt(record, final_newline=prompt_format == "alpaca")
     return tokenizer.apply_chat_template(
         chat_messages(record), add_generation_prompt=True, tokenize=False
@@ -83,7 +86,9 @@ def _prompt_ids(tokenizer, texts: list[str]) -> list[list[int]]:
 def _completion_text(tokenizer, record: dict, prompt: str, prompt_format: str) -> str:
     """The response; with a chat template, the assistant turn as the template ends it
     (its end-of-turn tokens are what the model learns to stop with)."""
-    if prompt_format in ALPACA_FORMATS:
+    if prompt_format == "vicuna_v1.1":
+        return f" {record['output']}"
+    if prompt_format in TEMPLATE_FORMATS:
         return record["output"]
     assistant = {"role": "assistant", "content": record["output"]}
     full = tokenizer.apply_chat_template([*chat_messages(record), assistant], tokenize=False)

@@ -1,14 +1,22 @@
-"""The prompt formats: the Alpaca template, or the messages a tokenizer's chat
-template renders. ``selfalign.models.encoding`` turns either into token ids for training,
-embedding and generation alike.
+"""The prompt formats: the Alpaca template, FastChat's vicuna_v1.1 conversation,
+or the messages a tokenizer's chat template renders. ``selfalign.models.encoding``
+turns each into token ids for training, embedding and generation alike.
 """
 
 from __future__ import annotations
 
-PROMPT_FORMATS = ("alpaca", "alpaca_release", "chat_template")
+PROMPT_FORMATS = ("alpaca", "alpaca_release", "vicuna_v1.1", "chat_template")
 # alpaca_release: the DiverseEvol release's training prompt, which ends at
-# "### Response:" with no newline before the response.
-ALPACA_FORMATS = ("alpaca", "alpaca_release")
+# "### Response:" with no newline before the response. vicuna_v1.1: the
+# conversation the unofficial Humback release trains and asks with.
+TEMPLATE_FORMATS = ("alpaca", "alpaca_release", "vicuna_v1.1")  # rendered here, EOS after
+
+# FastChat's vicuna_v1.1 (fastchat/conversation.py, SeparatorStyle.ADD_COLON_TWO)
+VICUNA_SYSTEM = (
+    "A chat between a curious user and an artificial intelligence assistant. "
+    "The assistant gives helpful, detailed, and polite answers to the user's questions."
+)
+VICUNA_ROLES = ("USER", "ASSISTANT")
 
 PROMPT_WITH_INPUT = (
     "Below is an instruction that describes a task, paired with an input that provides "
@@ -42,6 +50,19 @@ def alpaca_prompt(record: dict, final_newline: bool = True) -> str:
         prompt = prompt.removesuffix("\n")
     system = record.get("system", "").strip()
     return f"{system}\n\n{prompt}" if system else prompt
+
+
+def vicuna_prompt(record: dict) -> str:
+    """The vicuna_v1.1 conversation up to the assistant's turn: the record's ``system``
+    text (vicuna's own where it has none), then ``USER: ... ASSISTANT:``. A record's
+    ``roles`` name the two turns otherwise (the Humback release's backward model).
+    The response follows after a space."""
+    user, assistant = record.get("roles") or VICUNA_ROLES
+    text = record["instruction"]
+    if record.get("input", "").strip():
+        text = f"{text}\n\n{record['input']}"
+    system = record.get("system", "").strip() or VICUNA_SYSTEM
+    return f"{system} {user}: {text} {assistant}:"
 
 
 def chat_messages(record: dict) -> list[dict]:
