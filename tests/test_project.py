@@ -128,6 +128,30 @@ def test_paper_config_plans_every_model_and_judgment(tmp_path):
     for rule in ("alpaca_eval_outputs", "alpaca_eval_judge", "lm_eval"):
         assert jobs[rule] == 22 + 2  # every round's model and each run's base model
 
+    # the release's other runs on Dolly, as overlays: its uncertainty baselines, and
+    # all of Dolly (its 15,011 records; the stand-in here has 1,100)
+    overlays = REPO / "config" / "diverseevol_release"
+    result = run_snakemake(
+        tmp_path,
+        "-n",
+        "--configfile",
+        str(tmp_path / "config.yaml"),
+        str(overlays / "uncertainty.yaml"),
+    )
+    jobs = Counter(rule for rule, _ in planned_jobs(result.stdout + result.stderr))
+    assert jobs["finetune"] == 44 and jobs["score_tokens"] == 20 and jobs["embed"] == 10
+    baseline = (overlays / "baseline.yaml").read_text().replace("15011", "1100")
+    (tmp_path / "baseline.yaml").write_text(baseline)
+    result = run_snakemake(
+        tmp_path,
+        "-n",
+        "--configfile",
+        str(tmp_path / "config.yaml"),
+        str(tmp_path / "baseline.yaml"),
+    )
+    jobs = Counter(rule for rule, _ in planned_jobs(result.stdout + result.stderr))
+    assert jobs["finetune"] == 23 and jobs["select"] == 20  # one model on the whole pool
+
 
 def test_humback_paper_config_plans_every_stage(tmp_path):
     """config/humback.yaml on stand-in oasst and web files."""
