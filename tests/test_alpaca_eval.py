@@ -205,6 +205,7 @@ def test_judge_calls_survive_429s_500s_and_timeouts(tmp_path):
     assert summary["win_rate"] == pytest.approx(400 / 6) and summary["n_total"] == 6
 
 
+@pytest.mark.workflow
 def test_workflow_writes_outputs_and_scores_them_with_the_configured_judge(tmp_path):
     from conftest import run_snakemake, tiny_config, write_config
 

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 import torch
 
 from selfalign.models.loading import load_causal_lm
@@ -36,6 +37,7 @@ def spec(tiny_model_dir, out_dir, records_path) -> dict:
     }
 
 
+@pytest.mark.slow
 def test_a_killed_fine_tune_resumes_from_its_checkpoint_to_the_same_weights(
     tiny_model_dir, demo_records, tmp_path, caplog
 ):

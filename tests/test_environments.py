@@ -22,6 +22,8 @@ sys.path.insert(0, str(Path(__file__).parent / "cluster"))
 import lmod
 from test_slurm_cluster import cluster, job_env, needs_cluster, small_node_profile  # noqa: F401
 
+pytestmark = pytest.mark.vllm  # the vLLM environment and Lmod
+
 # the logs of generation jobs (augment and curation shards); any other log is training's
 GENERATION_LOG = re.compile(r"(augment|curate_\d+)_\d+_of_\d+\.log")
 

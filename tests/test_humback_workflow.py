@@ -18,6 +18,8 @@ from selfalign.humback.shards import shard
 from selfalign.io import read_jsonl
 from selfalign.models.loading import load_causal_lm
 
+pytestmark = pytest.mark.workflow  # every test runs or plans the workflow
+
 HUMBACK = {
     "model": "tiny",
     "seed_data": {"generate": {"n_records": 30}},
@@ -157,8 +159,8 @@ def test_a_failed_curation_shard_reruns_alone(humback_run):
     plan = run_snakemake(humback_run.parent, "-n", target)
     jobs = planned_jobs(plan.stdout + plan.stderr)
     assert sorted(jobs, key=str) == [
-        ("humback_curate", {"run": "hb", "t": "1"}),
-        ("humback_curate_shard", {"run": "hb", "shard": "1", "shards": "3", "t": "1"}),
+        ("humback_curate", {"run": "hb", "iteration": "1"}),
+        ("humback_curate_shard", {"iteration": "1", "run": "hb", "shard": "1", "shards": "3"}),
     ]
     run_snakemake(humback_run.parent, target)
     assert [path.read_text() for path in (lost, *merged)] == before

@@ -52,6 +52,7 @@ def expected_scores(model_dir, docs) -> tuple[float, float]:
     return acc / len(docs), acc_norm / len(docs)
 
 
+@pytest.mark.slow
 def test_tiny_task_scores_every_item_as_recomputed(tiny_model_dir, tmp_path):
     docs = [json.loads(line) for line in TINY_TASK.read_text().splitlines()]
     results = run_benchmarks(tiny_model_dir, ["selfalign_tiny"], include_path=TASKS)
@@ -70,6 +71,7 @@ def test_tiny_task_scores_every_item_as_recomputed(tiny_model_dir, tmp_path):
     assert list((tmp_path / "out").iterdir()) == [tmp_path / "out" / "lm_eval.tsv"]
 
 
+@pytest.mark.slow
 def test_unknown_task_names_the_task_and_the_include_path(tiny_model_dir):
     with pytest.raises(BenchmarkError, match=r"\['no_such_task'\].*" + str(TASKS)):
         run_benchmarks(tiny_model_dir, ["selfalign_tiny", "no_such_task"], include_path=TASKS)

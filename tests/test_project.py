@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections import Counter
 
+import pytest
 from conftest import REPO, run_snakemake
 from test_workflow import planned_jobs
 
@@ -58,6 +59,7 @@ def test_config_reference_page_is_written_from_the_schema():
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.workflow
 def test_snakemake_lint_is_clean():
     result = subprocess.run(
         [sys.executable, "-m", "snakemake", "--lint"], cwd=REPO, capture_output=True, text=True
@@ -92,6 +94,7 @@ def alpaca_eval_stand_in(folder):
     path.write_text('[{"instruction": "Why?", "output": "Because.", "generator": "ref"}]')
 
 
+@pytest.mark.workflow
 def test_paper_config_plans_every_model_and_judgment(tmp_path):
     """config/diverseevol_dolly.yaml on a stand-in Dolly file of the paper's budget."""
     (tmp_path / "data").mkdir()
@@ -153,6 +156,7 @@ def test_paper_config_plans_every_model_and_judgment(tmp_path):
     assert jobs["finetune"] == 23 and jobs["select"] == 20  # one model on the whole pool
 
 
+@pytest.mark.workflow
 def test_humback_paper_config_plans_every_stage(tmp_path):
     """config/humback.yaml on stand-in oasst and web files."""
     oasst = tmp_path / "data/oasst1/2023-04-12_oasst_ready.trees.jsonl"

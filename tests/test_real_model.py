@@ -16,6 +16,8 @@ from selfalign.models.gguf import load_gguf, locate_gguf
 from selfalign.models.loading import load_causal_lm, load_tokenizer
 from selfalign.train.finetune import finetune, sft_config, sft_trainer, training_examples
 
+pytestmark = pytest.mark.slow  # SmolLM2-135M on the CPU
+
 IGNORE_INDEX = -100
 QUESTIONS = [
     {"instruction": "What is the capital of France?"},

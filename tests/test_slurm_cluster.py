@@ -26,6 +26,8 @@ from conftest import REPO, TINY_CONFIG, tiny_config, write_config
 sys.path.insert(0, str(Path(__file__).parent / "cluster"))
 import slurm_cluster
 
+pytestmark = pytest.mark.cluster  # a real SLURM controller
+
 RUNS = ("kc", "rand")
 PROFILE = yaml.safe_load((REPO / "profiles/slurm/config.yaml").read_text())
 GPU_RULES = {

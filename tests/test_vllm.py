@@ -30,6 +30,8 @@ needs_vllm = pytest.mark.skipif(
     not (VLLM_ENV / "bin" / "python").exists(),
     reason="no vLLM environment: run envs/install-venvs.sh (the README's test command does)",
 )
+
+pytestmark = pytest.mark.vllm  # vLLM's CPU engine in .venv-vllm
 # vLLM's CPU build: a fixed KV cache (a share of host memory would compete with the
 # test run) and no torch.compile (seconds of start-up for a two-layer model)
 CPU_ENGINE = {"kv_cache_memory_bytes": 256 * 2**20, "enforce_eager": True}

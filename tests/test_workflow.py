@@ -21,6 +21,8 @@ from selfalign.diverse_evol.labeled import read_labeled
 from selfalign.models.loading import load_causal_lm
 from selfalign.train.finetune import finetune
 
+pytestmark = pytest.mark.workflow  # every test runs or plans the workflow
+
 RUNS = ("kc", "rand")
 N_ROUND, N_QUERY, INIT = 2, 12, 12
 
@@ -320,14 +322,14 @@ def test_raising_n_round_plans_only_the_new_round_without_torch(completed_run):
     assert "snakemake" in imported
     assert not {"torch", "transformers", "vllm"} & imported
     jobs = planned_jobs(result.stdout + result.stderr)
-    trained = sorted((w["run"], w["rd"]) for rule, w in jobs if rule == "finetune")
+    trained = sorted((w["run"], w["round"]) for rule, w in jobs if rule == "finetune")
     assert trained == [("kc", "3"), ("rand", "3")]
-    assert sorted((w["run"], w["rd"]) for rule, w in jobs if rule == "embed") == [("kc", "2")]
-    assert sorted((w["run"], w["rd"]) for rule, w in jobs if rule == "select") == [
+    assert sorted((w["run"], w["round"]) for rule, w in jobs if rule == "embed") == [("kc", "2")]
+    assert sorted((w["run"], w["round"]) for rule, w in jobs if rule == "select") == [
         ("kc", "3"),
         ("rand", "3"),
     ]
-    views = sorted((w["run"], w["rd"], w["part"]) for rule, w in jobs if rule == "round_json")
+    views = sorted((w["run"], w["round"], w["part"]) for rule, w in jobs if rule == "round_json")
     assert views == [(run, "3", part) for run in RUNS for part in ("labeled", "unlabeled")]
     assert not {"init_round", "prepare_pool", "build_base_model"} & {rule for rule, _ in jobs}
 
@@ -335,8 +337,8 @@ def test_raising_n_round_plans_only_the_new_round_without_torch(completed_run):
 def test_forcerun_one_selection_reruns_it_and_what_depends_on_it(completed_run):
     result = run_snakemake(completed_run, "-n", "--forcerun", "results/kc/data/rd_1_labeled.tsv")
     jobs = planned_jobs(result.stdout + result.stderr)
-    per_round = {(rule, w.get("rd") or w["model"].removeprefix("rd_")) for rule, w in jobs
-                 if "rd" in w or "model" in w}  # fmt: skip
+    per_round = {(rule, w.get("round") or w["model"].removeprefix("rd_")) for rule, w in jobs
+                 if "round" in w or "model" in w}  # fmt: skip
     assert {
         ("select", "1"),
         ("finetune", "1"),
