@@ -5,6 +5,7 @@ inputs, call it and write their outputs. The packages follow the pipeline, and
 each imports only from its own layer or those above it in this list:
 
     io             files written whole: JSON, JSON Lines, Arrow
+    paths          every file the workflow makes, named once
     data/          instruction records, pools, test sets, the demo data
     cluster/       GPUs, launchers, job logs, environments, the results folder's claim
     models/        loading models and tokenizers; records as prompts and token ids
