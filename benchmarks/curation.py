@@ -21,6 +21,7 @@ from pool_data import ALPACA
 
 from selfalign.humback import SEED_TAG
 from selfalign.humback.curation import (
+    Curator,
     curate,
     curation_prompt,
     curation_replies,
@@ -68,12 +69,14 @@ def main() -> None:
                   for p in pairs[:600]]  # fmt: skip
         build_lively_demo_model(corpus, folder, max_positions=4096)
         start = time.perf_counter()
-        whole = scored_pairs(pairs, curation_replies(pairs, settings, GENERATION, folder))
+        whole = scored_pairs(pairs, curation_replies(pairs, settings, Curator(GENERATION, folder)))
         whole_s = time.perf_counter() - start
         start, parts = time.perf_counter(), []
         for i in range(args.shards):
             part = shard(pairs, i, args.shards)
-            parts.append(scored_pairs(part, curation_replies(part, settings, GENERATION, folder)))
+            parts.append(
+                scored_pairs(part, curation_replies(part, settings, Curator(GENERATION, folder)))
+            )
         sharded_s = time.perf_counter() - start
         merged = merge(parts)
         shared, share = rubric_share(folder, pairs)

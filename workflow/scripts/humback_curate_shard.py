@@ -6,7 +6,7 @@ import torch
 from selfalign.cluster.environments import run_in_vllm_environment, workflow_root
 from selfalign.cluster.launch import use_job_resources
 from selfalign.cluster.logs import log_to
-from selfalign.humback.curation import score_pairs
+from selfalign.humback.curation import Curator, score_pairs
 from selfalign.humback.shards import shard
 from selfalign.io import read_jsonl, write_jsonl
 
@@ -23,14 +23,13 @@ def main():
         int(snakemake.wildcards.shard),
         int(snakemake.wildcards.shards),
     )
-    scored = score_pairs(
-        pairs,
-        snakemake.params.curate,
+    curator = Curator(
         snakemake.params.generation,
         snakemake.input.get("model"),
-        prompt_format=snakemake.params.prompt_format,
-        system=snakemake.params.system,
+        snakemake.params.prompt_format,
+        snakemake.params.system,
     )
+    scored = score_pairs(pairs, snakemake.params.curate, curator)
     write_jsonl(scored, snakemake.output[0])
 
 

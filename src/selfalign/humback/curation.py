@@ -84,34 +84,27 @@ class Curation:
     summary: dict[str, int]
 
 
-def curation_replies(
-    pairs: list[dict],
-    settings: dict,
-    generation: dict,
-    model,
-    *,
-    prompt_format: str = "alpaca",
-    system: str = SEED_TAG,
-) -> list[str]:
-    """The curator's reply to every pair: ``model``'s (M_{t-1}, as in the paper), or
+@dataclass(frozen=True)
+class Curator:
+    """The model that scores the pairs (M_{t-1}), how it generates, and how it is asked:
+    its prompt format and the system text of inference."""
+
+    generation: dict
+    model: str | None
+    prompt_format: str = "alpaca"
+    system: str = SEED_TAG
+
+
+def curation_replies(pairs: list[dict], settings: dict, curator: Curator) -> list[str]:
+    """The curator's reply to every pair: the model's (M_{t-1}, as in the paper), or
     the offline proxy's when the ``curate`` settings' scorer is ``proxy``."""
     if settings["scorer"] == "proxy":
         return [proxy_curation_reply(p["instruction"], p["response"]) for p in pairs]
-    return model_curation_replies(
-        pairs, settings, generation, model, prompt_format=prompt_format, system=system
-    )
+    return model_curation_replies(pairs, settings, curator)
 
 
-def model_curation_replies(
-    pairs: list[dict],
-    settings: dict,
-    generation: dict,
-    model,
-    *,
-    prompt_format: str = "alpaca",
-    system: str = SEED_TAG,
-) -> list[str]:
-    """``model``'s reply to the rating prompt for every pair.
+def model_curation_replies(pairs: list[dict], settings: dict, curator: Curator) -> list[str]:
+    """The model's reply to the rating prompt for every pair.
 
     Every prompt opens with the same rubric and ends with its pair, so an engine
     with prefix caching (vLLM) computes the rubric's attention keys once.
@@ -120,10 +113,12 @@ def model_curation_replies(
 
     # the user turn of the model's own prompt format, with the system text of inference
     prompts = [
-        {"instruction": curation_prompt(p["instruction"], p["response"]), "system": system}
+        {"instruction": curation_prompt(p["instruction"], p["response"]), "system": curator.system}
         for p in pairs
     ]
-    return generate(generation, model, prompts, settings, prompt_format=prompt_format)
+    return generate(
+        curator.generation, curator.model, prompts, settings, prompt_format=curator.prompt_format
+    )
 
 
 def scored_pairs(pairs: list[dict], replies: list[str], score_match: str = "robust") -> list[dict]:
@@ -134,25 +129,14 @@ def scored_pairs(pairs: list[dict], replies: list[str], score_match: str = "robu
     ]
 
 
-def score_pairs(
-    pairs: list[dict],
-    settings: dict,
-    generation: dict,
-    model,
-    *,
-    prompt_format: str = "alpaca",
-    system: str = SEED_TAG,
-) -> list[dict]:
+def score_pairs(pairs: list[dict], settings: dict, curator: Curator) -> list[dict]:
     """Each pair with the curator's reply and score; under the ``curate`` settings'
-    ``agreement``, ``model``'s own reply and score beside the proxy's."""
-    replies = curation_replies(
-        pairs, settings, generation, model, prompt_format=prompt_format, system=system
+    ``agreement``, the model's own reply and score beside the proxy's."""
+    scored = scored_pairs(
+        pairs, curation_replies(pairs, settings, curator), settings["score_match"]
     )
-    scored = scored_pairs(pairs, replies, settings["score_match"])
     if settings["agreement"]:
-        own = model_curation_replies(
-            pairs, settings, generation, model, prompt_format=prompt_format, system=system
-        )
+        own = model_curation_replies(pairs, settings, curator)
         scored = with_model_scores(scored, own, settings["score_match"])
     return scored
 
