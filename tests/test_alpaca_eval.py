@@ -1,6 +1,7 @@
 """AlpacaEval files, and the real alpaca_eval judge against a loopback endpoint."""
 
 import json
+import math
 import re
 
 import pandas as pd
@@ -10,8 +11,10 @@ from loopback_judge import LoopbackJudge
 
 from selfalign.data.records import DataError
 from selfalign.evaluate.alpaca_eval import (
+    LC_GLM,
     AlpacaEvalError,
     judge_outputs,
+    length_controlled_winrate,
     model_outputs,
     read_instructions,
     write_annotations,
@@ -140,7 +143,7 @@ def test_win_rate_from_the_real_alpaca_eval_against_a_loopback_judge(tmp_path, a
             assert sum(f"Question number {i}?" in p for p in server.served) == 1
 
         again, _ = judge_outputs(
-            model, reference, judge_settings(server.url), tmp_path / "work", annotator
+            model, reference, judge_settings(server.url), tmp_path / "work", annotator, False
         )
         assert sum(server.requests.values()) == 4  # every verdict came from the cache
 
@@ -148,7 +151,8 @@ def test_win_rate_from_the_real_alpaca_eval_against_a_loopback_judge(tmp_path, a
     assert (summary["n_wins"], summary["n_wins_base"], summary["n_draws"]) == (3, 1, 0)
     assert summary["n_total"] == 4 and summary["generator"] == "kc/rd_1"
     assert summary["standard_error"] == pytest.approx(50 / 4**0.5)  # sem of 1, 1, 0, 1
-    assert again == summary
+    assert summary["lc_glm"] == LC_GLM and math.isnan(summary["lc_win_rate"])  # 4 pairs: too few
+    assert again == {**summary, "lc_win_rate": None, "lc_standard_error": None, "lc_glm": None}
     assert {a["instruction"]: a["preference"] for a in annotations} == {
         f"Question number {i}?": p for i, p in enumerate([2, 2, 1, 2])
     }
@@ -158,6 +162,58 @@ def test_win_rate_from_the_real_alpaca_eval_against_a_loopback_judge(tmp_path, a
     assert table.loc[0, "win_rate"] == pytest.approx(75.0) and len(table) == 1
     write_annotations(annotations, tmp_path / "annotations.json")
     assert len(json.loads((tmp_path / "annotations.json").read_text())) == 4
+
+
+@pytest.mark.skipif(not (SHARED_DATA / "alpaca_eval").is_dir(), reason="no shared data")
+def test_length_controlled_win_rate_is_alpaca_evals_own_offline(tmp_path, monkeypatch):
+    """The Humback paper's released outputs against text-davinci-003's, judged by a
+    loopback judge that mostly prefers the longer answer."""
+    import alpaca_eval.metrics.glm_winrate as glm
+
+    folder = SHARED_DATA / "alpaca_eval"
+    humpback = json.loads((folder / "humpback-llama2-70b_model_outputs.json").read_text())[:60]
+    davinci = {r["instruction"]: r for r in json.loads(
+        (folder / "text_davinci_003_model_outputs.json").read_text())}  # fmt: skip
+    model, reference = [], []
+    for i, ours in enumerate(humpback):
+        theirs = davinci[ours["instruction"]]
+        longer = len(ours["output"]) > len(theirs["output"])
+        mine, other = ours["output"], theirs["output"]
+        if longer != (i % 5 == 0):  # the longer answer wins four times in five
+            mine += BETTER
+        else:
+            other += BETTER
+        model.append({**ours, "output": mine, "generator": "humpback"})
+        reference.append({**theirs, "output": other})
+    model_path, reference_path = (
+        write(tmp_path / "model.json", model),
+        write(tmp_path / "r.json", reference),
+    )
+
+    def no_hub(*args, **kwargs):
+        raise AssertionError("the length-controlled rate must not reach the hub")
+
+    monkeypatch.setattr(glm, "hf_hub_download", no_hub)
+    with LoopbackJudge(faults=False, reply=prefer_the_marked_answer("alpaca_eval_gpt4")) as server:
+        summary, annotations = judge_outputs(
+            model_path, reference_path, judge_settings(server.url), tmp_path / "work"
+        )
+    assert summary["lc_glm"] == LC_GLM and summary["n_total"] == 60
+
+    # alpaca_eval's own computation of the same GLM; it fetches df_gamed.csv for the
+    # instruction difficulties, which this formula does not use: a stand-in does
+    gamed = tmp_path / "df_gamed.csv"
+    gamed.write_text("index,instruction_difficulty,model\n" + "".join(
+        f"{i},0.0,stand-in\n" for i in range(60)))  # fmt: skip
+    monkeypatch.setattr(glm, "hf_hub_download", lambda *args, **kwargs: str(gamed))
+    theirs = glm.get_length_controlled_winrate(
+        pd.DataFrame(annotations), glm_name=LC_GLM, save_weights_dir=None
+    )
+    assert summary["lc_win_rate"] == pytest.approx(theirs["length_controlled_winrate"])
+    assert summary["lc_standard_error"] == pytest.approx(theirs["lc_standard_error"])
+    assert summary["win_rate"] == pytest.approx(theirs["win_rate"])
+    assert abs(summary["lc_win_rate"] - summary["win_rate"]) > 1  # length is controlled for
+    assert math.isnan(length_controlled_winrate(annotations[:10])["lc_win_rate"])  # too few
 
 
 def test_only_unreadable_verdicts_are_asked_again(tmp_path):

@@ -192,6 +192,7 @@ rule alpaca_eval_judge:
     params:
         judge=lambda w: EVALUATION["alpaca_eval"]["judge"],
         annotator=lambda w: EVALUATION["alpaca_eval"]["annotator"],
+        length_controlled=lambda w: EVALUATION["alpaca_eval"]["length_controlled"],
         work_dir=lambda w: paths.ALPACA_EVAL_WORK.format(run=w.run, model=w.model),
     log:
         "results/{run}/logs/alpaca_eval/{model}_judge.log",

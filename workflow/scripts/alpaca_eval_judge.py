@@ -12,6 +12,7 @@ summary, annotations = judge_outputs(
     snakemake.params.judge,
     snakemake.params.work_dir,
     snakemake.params.annotator,
+    snakemake.params.length_controlled,
 )
 write_annotations(annotations, snakemake.output.annotations)
 write_leaderboard(summary, snakemake.output.leaderboard)

@@ -4,7 +4,8 @@ A model-outputs file is a JSON array of ``{"dataset", "instruction",
 "output", "generator"}``, the format of AlpacaEval's own ``results/``.
 ``judge_outputs`` runs the ``alpaca_eval`` package on a model's outputs
 against a reference's, with one of its pairwise annotators pointed at any
-OpenAI-compatible endpoint (OpenAI itself, or ``vllm serve``).
+OpenAI-compatible endpoint (OpenAI itself, or ``vllm serve``), and adds the
+length-controlled win rate of AlpacaEval 2 (``length_controlled_winrate``).
 """
 
 from __future__ import annotations
@@ -36,7 +37,16 @@ LEADERBOARD_COLUMNS = (
     "n_draws",
     "n_total",
     "avg_length",
+    "lc_win_rate",
+    "lc_standard_error",
+    "lc_glm",
 )
+# The length-controlled GLM fitted here: alpaca_eval's length_controlled_minimal,
+# the length term alone. The leaderboard's length_controlled_v1 also regresses on
+# each instruction's difficulty and on two gamed baselines' annotations, which
+# alpaca_eval downloads from the hub (df_gamed.csv); this one needs nothing more
+# than the run's own annotations, so it is named as such in every table.
+LC_GLM = "length_controlled_minimal"
 
 
 class AlpacaEvalError(RuntimeError):
@@ -191,8 +201,10 @@ def judge_outputs(
     judge: dict,
     work_dir: str | os.PathLike,
     annotator: str = DEFAULT_ANNOTATOR,
+    length_controlled: bool = True,
 ) -> tuple[dict, list[dict]]:
-    """AlpacaEval win rate of a model's outputs over the reference's, and the annotations.
+    """AlpacaEval win rate of a model's outputs over the reference's (and its
+    length-controlled rate, unless ``length_controlled`` is false), and the annotations.
 
     ``judge`` holds ``model``, ``base_url``, ``api_key_env``, ``max_concurrency``,
     ``max_retries``, ``timeout`` and optionally ``extra_body``. ``work_dir`` keeps the
@@ -242,9 +254,50 @@ def judge_outputs(
         "generator": generators.pop(),
         "annotator": annotator,
         "judge_model": judge["model"],
-        **{k: row[k] for k in LEADERBOARD_COLUMNS[3:]},
+        **{k: row[k] for k in LEADERBOARD_COLUMNS[3:11]},
+        **(
+            {**length_controlled_winrate(annotations), "lc_glm": LC_GLM}
+            if length_controlled
+            else dict.fromkeys(LEADERBOARD_COLUMNS[11:])
+        ),
     }
     return summary, annotations
+
+
+def length_controlled_winrate(annotations: list[dict]) -> dict[str, float]:
+    """AlpacaEval 2's length-controlled win rate and its standard error, in percent.
+
+    alpaca_eval's own GLM code, formula and fitting (``LC_GLM``) on these
+    annotations alone: preference regressed on tanh of the standardised length
+    difference, then predicted with no length difference and averaged. Below 20
+    judged pairs (a 5-fold cross-validated fit) both are NaN.
+    """
+    import pandas as pd
+    from alpaca_eval.metrics.glm_winrate import (
+        GLM_INFO,
+        fit_LogisticRegressionCV,
+        make_dmatrix_for_model,
+    )
+
+    glm = GLM_INFO[LC_GLM]
+    df = pd.DataFrame(annotations)
+    delta = df["output_1"].str.len() - df["output_2"].str.len()
+    data = pd.DataFrame(
+        {  # preference 1 (reference) .. 2 (model), a tie 0 or 1.5: as 0 .. 1
+            "preference": df["preference"].astype(float).replace({0.0: 1.5}) - 1,
+            "std_delta_len": delta / delta.std(),
+            "not_gamed_baseline": True,
+        }
+    )
+    no_length_difference = data[["not_gamed_baseline"]].assign(std_delta_len=0.0)
+    train, test = make_dmatrix_for_model(data, no_length_difference, formula=glm["formula"])
+    train = train[train["preference"].notna()]
+    if len(train) < 20:
+        log.warning("%d judged pairs: too few for a length-controlled win rate", len(train))
+        return {"lc_win_rate": float("nan"), "lc_standard_error": float("nan")}
+    model = fit_LogisticRegressionCV(train, "preference", is_ytrue_proba=True, **glm["kwargs"])
+    predicted = pd.Series(model.predict_proba(test)[:, 1])
+    return {"lc_win_rate": predicted.mean() * 100, "lc_standard_error": predicted.sem() * 100}
 
 
 def write_leaderboard(summary: dict, path: str | os.PathLike) -> None:

@@ -33,10 +33,22 @@ def exact_match_columns(tables: dict[str, str | Path]) -> pd.DataFrame:
     return pd.DataFrame(columns)
 
 
+ALPACA_EVAL_COLUMNS = {  # leaderboard column: model table column
+    "win_rate": "AlpacaEval win rate",
+    "standard_error": "AlpacaEval win rate SE",
+    "lc_win_rate": "AlpacaEval LC win rate",
+    "lc_standard_error": "AlpacaEval LC win rate SE",
+}
+
+
 def alpaca_eval_column(leaderboards: dict[str, str | Path]) -> pd.DataFrame:
-    """AlpacaEval win rate (percent) per model, from each model's leaderboard file."""
-    rates = {m: pd.read_csv(p, sep="\t")["win_rate"].iloc[0] for m, p in leaderboards.items()}
-    return pd.DataFrame({"AlpacaEval win rate": pd.Series(rates, dtype=float)})
+    """AlpacaEval's win rate and length-controlled win rate (percent) with their
+    standard errors, per model, from each model's leaderboard file; the LC columns
+    only where a leaderboard has them."""
+    rows = {m: pd.read_csv(p, sep="\t").iloc[0] for m, p in leaderboards.items()}
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    present = [c for c in ALPACA_EVAL_COLUMNS if c in table and table[c].notna().any()]
+    return table[present].astype(float).rename(columns=ALPACA_EVAL_COLUMNS)
 
 
 def lm_eval_columns(tables: dict[str, str | Path]) -> pd.DataFrame:

@@ -141,17 +141,20 @@ def plot_vendi(tables: dict[str, pd.DataFrame], path: str) -> None:
 def plot_model_tables(tables: dict[str, pd.DataFrame], path: str) -> None:
     """A panel per run: every measure of its models, left to right in training order.
 
-    AlpacaEval's percentage is shown as a fraction so that every measure shares
-    one axis (RS is a ratio around 1; rates and accuracies lie in 0..1).
+    AlpacaEval's percentages are shown as fractions so that every measure shares
+    one axis (RS is a ratio around 1; rates and accuracies lie in 0..1), with their
+    standard errors as error bars.
     """
     plt = _pyplot()
     fig, axes = plt.subplots(1, len(tables), figsize=(6 * len(tables), 4.2), squeeze=False)
     for ax, (run, table) in zip(axes[0], tables.items(), strict=True):
         x = range(len(table))
-        for column in table.select_dtypes("number").columns:
-            values = table[column] / (100 if column == "AlpacaEval win rate" else 1)
-            label = f"{column} / 100" if column == "AlpacaEval win rate" else column
-            ax.plot(x, values, marker="o", label=label)
+        numbers = table.select_dtypes("number").columns
+        for column in (c for c in numbers if not c.endswith(" SE")):
+            scale = 100 if column.startswith("AlpacaEval") else 1
+            error = table[f"{column} SE"] / scale if f"{column} SE" in numbers else None
+            label = f"{column} / 100" if scale == 100 else column
+            ax.errorbar(x, table[column] / scale, yerr=error, marker="o", capsize=3, label=label)
         ax.set_xticks(list(x), table["model"], rotation=45 if len(table) > 8 else 0)
         ax.set_title(run)
         ax.grid(alpha=0.3)
