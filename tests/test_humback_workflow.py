@@ -4,7 +4,9 @@ import json
 import re
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
+import yaml
 from conftest import TINY_CONFIG, run_snakemake, write_config
 from test_workflow import planned_jobs
 
@@ -164,6 +166,22 @@ def test_a_failed_curation_shard_reruns_alone(humback_run):
     ]
     run_snakemake(humback_run.parent, target)
     assert [path.read_text() for path in (lost, *merged)] == before
+
+
+def test_export_publishes_the_seed_each_curated_set_and_each_training_mix(humback_run):
+    run_snakemake(humback_run.parent, "results/hb/export/push.json", "results/hb/export/dataset")
+    folder = humback_run / "hb/export"
+    card = (folder / "dataset/README.md").read_text()
+    names = ["seed", "curated_1", "curated_2", "train_M0", "train_M1", "train_M2"]
+    header = yaml.safe_load(card.split("---\n")[1])
+    assert [c["config_name"] for c in header["configs"]] == names
+    curated = read_jsonl(humback_run / "hb/humback/curated_1.jsonl")
+    rows = pq.read_table(folder / "dataset/data/curated_1/train.parquet").to_pylist()
+    assert [(r["id"], r["output"]) for r in rows] == [(c["id"], c["response"]) for c in curated]
+    mix = pq.read_table(folder / "dataset/data/train_M1/train.parquet").to_pylist()
+    assert len(mix) == 30 + len(curated)  # the seed and A_1
+    assert mix[-1]["messages"][0]["role"] == "system"  # the augmented pairs' tag
+    assert (folder / "model_cards/M2/README.md").is_file()
 
 
 def test_diverseevol_selects_from_the_curated_set(humback_run):

@@ -371,6 +371,37 @@ def test_rulegraph_draws_the_loop(completed_run):
         assert rule in dot
 
 
+def test_export_writes_each_rounds_data_as_a_hub_dataset_and_a_card_per_model(
+    completed_run, tmp_path
+):
+    """`snakemake export` in a finished folder runs only its own jobs; each round loads
+    with `datasets` by its name, in both forms, and push.json names the config's repos."""
+    import datasets
+
+    work = shutil.copytree(completed_run, tmp_path / "copy", symlinks=True)
+    export = {"dataset_repo": "me/{run}-data", "model_repo": "me/{run}-{model}"}
+    write_config(work, tiny_config(export=export))
+    planned = {rule for rule, _ in planned_jobs(run_snakemake(work, "-n", "export").stdout)}
+    assert planned == {"export_dataset", "export_model_cards", "export"}
+    run_snakemake(work, "export")
+    folder = work / "results/kc/export"
+    labeled = json.loads((work / "results/kc/data/rd_1_labeled.json").read_text())
+    subset = datasets.load_dataset(str(folder / "dataset"), "rd_1", cache_dir=str(tmp_path / "hf"))
+    rows = subset["train"].to_list()
+    assert [r["id"] for r in rows] == [r["id"] for r in labeled]
+    assert [r["output"] for r in rows] == [r["output"] for r in labeled]
+    assert rows[0]["messages"][-1] == {"role": "assistant", "content": labeled[0]["output"]}
+    card = (folder / "dataset/README.md").read_text()
+    vendi = pd.read_csv(work / "results/kc/diversity/vendi.tsv", sep="\t")
+    assert f"| rd_1 | {len(labeled)} |" in card and f"{vendi['vendi'][1]:.3f}" in card
+    plan = json.loads((folder / "push.json").read_text())
+    assert plan["dataset_repo"] == "me/kc-data"
+    assert plan["models"]["rd_2"] == {"repo_id": "me/kc-rd_2", "folder": "results/kc/output/rd_2"}
+    models = pd.read_csv(work / "results/kc/models.tsv", sep="\t").set_index("model")
+    card = (folder / "model_cards/rd_1/README.md").read_text()
+    assert f"| exact match qs | {models.loc['rd_1', 'exact match qs']:.4f} |" in card
+
+
 def test_tracking_logs_each_fine_tune_and_each_runs_figures(completed_run, tmp_path):
     """Turned on in a finished folder, tracking reruns nothing but its own jobs; a
     fine-tune run again is a tracker run named by run and round, and each run's

@@ -7,6 +7,30 @@ import sys
 from pathlib import Path
 
 
+def push(argv: list[str] | None = None) -> int:
+    """Upload a run's export folder (``snakemake export``) to the hub repositories its
+    push.json names; the token comes from HF_TOKEN."""
+    from selfalign.export import push as push_folder
+    from selfalign.export import uploads
+
+    parser = argparse.ArgumentParser(prog="selfalign-push", description=push.__doc__)
+    parser.add_argument("folder", type=Path, help="results/RUN/export")
+    parser.add_argument("--dry-run", action="store_true", help="list the uploads, send nothing")
+    parser.add_argument("--public", action="store_true", help="create public repositories")
+    args = parser.parse_args(argv)
+    if not (args.folder / "push.json").is_file():
+        parser.error(f"{args.folder}: no push.json; run `snakemake export` first")
+    planned = (
+        uploads(args.folder) if args.dry_run else push_folder(args.folder, private=not args.public)
+    )
+    if not planned:
+        print("nothing to push: set export.dataset_repo or export.model_repo in the config")
+    for upload in planned:
+        verb = "would upload" if args.dry_run else "uploaded"
+        print(f"{verb} {', '.join(upload['folders'])} -> {upload['repo_type']} {upload['repo_id']}")
+    return 0
+
+
 def judge_summary(argv: list[str] | None = None) -> int:
     """Summarise judgment files (ours or DiverseEvol's released ones) into a TSV."""
     from selfalign.evaluate.judgments import summary_table

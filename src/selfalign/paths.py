@@ -50,6 +50,11 @@ LM_EVAL = "results/{run}/lm_eval/{model}.tsv"
 MODEL_TABLE = "results/{run}/models.tsv"
 TRACKED_FIGURES = "results/{run}/tracked_figures.tsv"
 
+# What `snakemake export` writes for a run, and selfalign-push uploads
+EXPORT_DATASET = "results/{run}/export/dataset"
+EXPORT_MODEL_CARDS = "results/{run}/export/model_cards"
+EXPORT_PUSH = "results/{run}/export/push.json"
+
 # Reports across runs
 SELECTION_PLOT = "results/selection_summary.png"
 JUDGE_PLOT = "results/report/judge.png"

@@ -409,3 +409,40 @@ def final_targets():
         figured = [*RUNS, *(HUMBACK if EVALUATION else [])]  # Humback's come from evaluation
         targets += expand(paths.TRACKED_FIGURES, run=figured)
     return targets + evaluation_targets() + [t for run in HUMBACK for t in humback_targets(run)]
+
+
+def export_inputs(wildcards):
+    """A run's subsets: a DiverseEvol run's labeled sets (with the pool and the Vendi
+    scores), or Humback's seed pairs, curated sets and each model's training mix."""
+    run = wildcards.run
+    if run in RUNS:
+        inputs = {"pool": run_pool(wildcards), "labeled": run_labeled_files(wildcards)}
+        return inputs | ({"vendi": paths.VENDI.format(run=run)} if EVALUATION else {})
+    iterations = range(1, settings(run)["n_iterations"] + 1)
+    return {
+        "seed": paths.HUMBACK_SEED.format(run=run),
+        "curated": expand(paths.CURATED, run=run, iteration=iterations),
+        "training": expand(paths.HUMBACK_TRAINING_DATA, run=run, model=FAMILIES[run].names()),
+    }
+
+
+def exported_models(run):
+    """Each trained model of a run, as its card and push.json describe it."""
+    repo = config["export"].get("model_repo", "")
+    return {
+        model: {
+            "folder": trained_model_dir(run, model),
+            "base": base_model(run),
+            "data": model if run in RUNS else f"train_{model}",
+            "training": humback_training(settings(run), model) if run in HUMBACK else settings(run)["training"],
+            "repo_id": repo.format(run=run, model=model),
+        }
+        for model in FAMILIES[run].names()
+    }
+
+
+def model_card_inputs(wildcards):
+    """The run's trained models, and the tables whose figures their cards quote."""
+    models = [trained_model_dir(wildcards.run, m) for m in FAMILIES[wildcards.run].names()]
+    return figures_inputs(wildcards) | {"trained": models}
+

@@ -123,3 +123,56 @@ rule track_figures:
         "selfalign/train"
     script:
         "../scripts/track_figures.py"
+
+
+# Publishing, on request only (`snakemake export`): each run's data as Parquet with
+# a dataset card, a model card per trained model, and push.json for selfalign-push.
+rule export_dataset:
+    localrule: True
+    input:
+        unpack(export_inputs),
+    output:
+        directory(paths.EXPORT_DATASET),
+    params:
+        name=lambda w: w.run,
+        method=lambda w: "DiverseEvol" if w.run in RUNS else "Humback",
+        settings=lambda w: settings(w.run),
+    log:
+        "results/{run}/logs/export_dataset.log",
+    benchmark:
+        "results/{run}/benchmarks/export_dataset.tsv",
+    conda:
+        "../../envs/train.yaml"
+    envmodules:
+        "selfalign/train"
+    script:
+        "../scripts/export_dataset.py"
+
+
+rule export_model_cards:
+    localrule: True
+    input:
+        unpack(model_card_inputs),
+    output:
+        cards=directory(paths.EXPORT_MODEL_CARDS),
+        push=paths.EXPORT_PUSH,
+    params:
+        models=lambda w: exported_models(w.run),
+        dataset_repo=lambda w: config["export"].get("dataset_repo", "").format(run=w.run),
+    log:
+        "results/{run}/logs/export_model_cards.log",
+    benchmark:
+        "results/{run}/benchmarks/export_model_cards.tsv",
+    conda:
+        "../../envs/train.yaml"
+    envmodules:
+        "selfalign/train"
+    script:
+        "../scripts/export_model_cards.py"
+
+
+rule export:
+    localrule: True
+    input:
+        expand(paths.EXPORT_DATASET, run=FAMILIES),
+        expand(paths.EXPORT_PUSH, run=FAMILIES),
