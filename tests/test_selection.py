@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from selfalign.diverse_evol import whitening
 from selfalign.diverse_evol.diversity import vendi_score
 from selfalign.diverse_evol.rounds import initial_rows, next_picks, unlabeled_rows
 from selfalign.diverse_evol.selection import available, get_strategy
@@ -229,14 +230,16 @@ def release_whiten(x, n_components):
     return (y / (y**2).sum(dim=1, keepdims=True) ** 0.5).numpy()
 
 
-def test_whitening_is_the_releases_and_k_center_picks_alike_on_it():
+def test_whitening_is_the_releases_and_k_center_picks_alike_on_it(monkeypatch):
     rng = np.random.default_rng(0)
-    x = rng.normal(size=(300, 12)) @ rng.normal(size=(12, 12)) + 5.0  # correlated, offset
+    x = rng.normal(size=(300, 12)) @ rng.normal(size=(12, 12)) + 500.0  # correlated, offset
     ours, release = whiten(x, 6), release_whiten(x, 6)
     assert ours.shape == (300, 6)
     assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
     distances = [np.linalg.norm(w[:, None] - w[None], axis=-1) for w in (ours, release)]
     assert np.allclose(*distances, atol=1e-3)  # the same up to each axis's sign
+    monkeypatch.setattr(whitening, "CHUNK_ROWS", 7)  # a pool read in many chunks: the same
+    assert np.allclose(whiten(x, 6), ours, atol=1e-5)
     candidates = np.arange(2, 300)
     picks = [greedy_kcenter(w, np.array([0, 1]), candidates, 20) for w in (ours, release)]
     assert list(picks[0]) == list(picks[1])
