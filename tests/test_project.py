@@ -29,7 +29,7 @@ LAYERS = [
     {"models"},
     {"train", "generate"},
     {"diverse_evol", "humback", "evaluate"},
-    {"config", "plan", "cli"},
+    {"config", "plan", "cli", "export"},
 ]
 
 

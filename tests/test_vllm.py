@@ -275,12 +275,12 @@ def test_alpaca_eval_judge_against_vllm_serve(vllm_server, demo_records, tmp_pat
     before = vllm_server.requests_served()
 
     args = (tmp_path / "model.json", tmp_path / "reference.json", judge, tmp_path / "work")
-    summary, annotations = judge_outputs(*args, "chatgpt")
+    summary, annotations = judge_outputs(*args, "chatgpt", False)  # 6 pairs: too few for LC
     assert summary["n_total"] == 6 and len(annotations) == 6
     assert summary["n_wins"] + summary["n_wins_base"] + summary["n_draws"] == 6
     assert vllm_server.requests_served() - before == 6
 
-    again, _ = judge_outputs(*args, "chatgpt")  # alpaca_eval's cache of verdicts
+    again, _ = judge_outputs(*args, "chatgpt", False)  # alpaca_eval's cache
     assert again == summary and vllm_server.requests_served() - before == 6
 
 
