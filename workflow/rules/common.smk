@@ -234,8 +234,8 @@ def inference_system(run):
 
 def evaluated_models(run):
     """The rows of a run's model table: its base model, where asked and where AlpacaEval
-    or lm-eval measure it (pairwise judgments compare trained models), then every trained one."""
-    base = EVALUATION.get("base") and {"alpaca_eval", "lm_eval"} & set(EVALUATION)
+    lm-eval or MT-Bench measure it (pairwise judgments compare trained models), then every trained one."""
+    base = EVALUATION.get("base") and {"alpaca_eval", "lm_eval", "mt_bench"} & set(EVALUATION)
     return (["base"] if base else []) + FAMILIES[run].names()
 
 
@@ -273,7 +273,15 @@ def judge_settings():
     return {**judge, **local, "server": server}
 
 
-if JUDGMENTS and EVALUATION["judge"]["backend"] == "vllm_local" and not Path(vllm_python()).is_file():
+if EVALUATION and "mt_bench" in EVALUATION and EVALUATION["judge"]["backend"] == "reference":
+    raise WorkflowError(
+        "evaluation.mt_bench is graded by evaluation.judge, and its backend 'reference' (the "
+        "offline proxy) compares two answers: set evaluation.judge.backend to openai or vllm_local"
+    )
+
+
+USES_JUDGE = bool(JUDGMENTS) or "mt_bench" in (EVALUATION or {})
+if USES_JUDGE and EVALUATION["judge"]["backend"] == "vllm_local" and not Path(vllm_python()).is_file():
     raise WorkflowError(
         f"evaluation.judge.backend: vllm_local serves the judge with the vLLM environment's "
         f"python, and {vllm_python()} does not exist: run envs/install-venvs.sh, or set "
@@ -320,7 +328,7 @@ def for_evaluated_models(template, run):
 
 
 def model_table_inputs(wildcards):
-    """What a run's model table gathers: judge summary, AlpacaEval, lm-eval per model."""
+    """What a run's model table gathers: judge summary, AlpacaEval, lm-eval, MT-Bench."""
     run, inputs = wildcards.run, {}
     if any(j.run == run for j in JUDGMENTS):
         inputs["judge"] = paths.JUDGE_SUMMARY.format(run=run)
@@ -330,6 +338,8 @@ def model_table_inputs(wildcards):
         inputs["alpaca_eval"] = for_evaluated_models(paths.ALPACA_EVAL_LEADERBOARD, run)
     if "lm_eval" in EVALUATION:
         inputs["lm_eval"] = for_evaluated_models(paths.LM_EVAL, run)
+    if "mt_bench" in EVALUATION:
+        inputs["mt_bench"] = for_evaluated_models(paths.MT_BENCH_JUDGMENTS, run)
     if run in HUMBACK:  # whether a curation kept nothing (curate.allow_empty)
         inputs["curation"] = curation_score_files(run)
     return inputs
@@ -343,6 +353,7 @@ def evaluation_targets():
         targets += [f for run in FAMILIES for f in for_evaluated_models(paths.ALPACA_EVAL_OUTPUTS, run)]
     targets += [paths.VENDI_PLOT] if RUNS else []
     targets += accuracy_targets()
+    targets += [paths.MT_BENCH_PLOT] if "mt_bench" in EVALUATION else []
     return targets + ([paths.JUDGE_PLOT] if JUDGMENTS else []) + [paths.MODELS_PLOT]
 
 

@@ -206,6 +206,63 @@ rule alpaca_eval_judge:
         "../scripts/alpaca_eval_judge.py"
 
 
+rule mt_bench_answers:
+    wildcard_constraints:
+        model=EVALUATED_MODEL,
+    input:
+        model=trained_model_input,
+        questions=lambda w: EVALUATION["mt_bench"]["questions"],
+    output:
+        paths.MT_BENCH_ANSWERS,
+    params:
+        model=lambda w: trained_model_dir(w.run, w.model),
+        system=lambda w: inference_system(w.run),
+        prompt_format=lambda w: prompt_format(w.run),
+        generation=lambda w: EVALUATION["generation"],
+        temperature=lambda w: EVALUATION["mt_bench"]["temperature"],
+        max_new_tokens=lambda w: EVALUATION["mt_bench"]["max_new_tokens"],
+        model_id=lambda w: f"{w.run}/{w.model}",
+    threads: 2
+    resources:
+        gpu=1,  # GPUs on one machine; a profile's set-resources may give more
+    log:
+        "results/{run}/logs/mt_bench/{model}_answers.log",
+    benchmark:
+        "results/{run}/benchmarks/mt_bench/{model}_answers.tsv",
+    conda:
+        lambda w: generation_env(EVALUATION["generation"]["backend"])
+    envmodules:
+        "selfalign/vllm"  # vLLM and transformers: either backend
+    script:
+        "../scripts/mt_bench_answers.py"
+
+
+rule mt_bench_judge:
+    localrule: True
+    wildcard_constraints:
+        model=EVALUATED_MODEL,
+    input:
+        answers=paths.MT_BENCH_ANSWERS,
+        questions=lambda w: EVALUATION["mt_bench"]["questions"],
+        reference=lambda w: EVALUATION["mt_bench"].get("reference_answers", []),
+        judge_model=judge_model_input,
+    output:
+        paths.MT_BENCH_JUDGMENTS,
+    params:
+        judge=lambda w: judge_settings() | {"max_tokens": EVALUATION["mt_bench"]["judge_max_tokens"]},
+        model_name=lambda w: f"{w.run}/{w.model}",
+    log:
+        "results/{run}/logs/mt_bench/{model}_judge.log",
+    benchmark:
+        "results/{run}/benchmarks/mt_bench/{model}_judge.tsv",
+    conda:
+        "../../envs/train.yaml"
+    envmodules:
+        "selfalign/train"
+    script:
+        "../scripts/mt_bench_judge.py"
+
+
 rule lm_eval:
     wildcard_constraints:
         model=EVALUATED_MODEL,
@@ -331,3 +388,21 @@ rule replicate_accuracy:
         "selfalign/train"
     script:
         "../scripts/replicate_accuracy.py"
+
+
+rule plot_mt_bench:
+    localrule: True
+    input:
+        expand(paths.MODEL_TABLE, run=FAMILIES),
+    output:
+        report(paths.MT_BENCH_PLOT, caption="../report/mt_bench.rst", category="Models"),
+    log:
+        "results/logs/plot_mt_bench.log",
+    benchmark:
+        "results/benchmarks/plot_mt_bench.tsv",
+    conda:
+        "../../envs/train.yaml"
+    envmodules:
+        "selfalign/train"
+    script:
+        "../scripts/plot_mt_bench.py"

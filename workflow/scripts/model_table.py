@@ -1,4 +1,5 @@
-"""A run's table across its models: judge RS and Win rate, exact match, AlpacaEval, lm-eval."""
+"""A run's table across its models: judge RS and Win rate, exact match, AlpacaEval, lm-eval,
+MT-Bench."""
 
 import pandas as pd
 
@@ -10,6 +11,7 @@ from selfalign.evaluate.model_table import (
     judge_columns,
     lm_eval_columns,
     model_table,
+    mt_bench_columns,
 )
 from selfalign.io import atomic_output
 
@@ -26,6 +28,8 @@ if hasattr(snakemake.input, "alpaca_eval"):  # leaderboards, where a judge score
     parts.append(alpaca_eval_column(leaderboards))
 if hasattr(snakemake.input, "lm_eval"):
     parts.append(lm_eval_columns(dict(zip(models, snakemake.input.lm_eval, strict=True))))
+if hasattr(snakemake.input, "mt_bench"):
+    parts.append(mt_bench_columns(dict(zip(models, snakemake.input.mt_bench, strict=True))))
 if hasattr(snakemake.input, "curation"):  # Humback: M1 .. Mn, each after its curation
     parts.append(
         curation_notes(

@@ -1,4 +1,5 @@
-"""One table per run across its models: pairwise judgments, exact match, AlpacaEval, lm-eval.
+"""One table per run across its models: pairwise judgments, exact match, AlpacaEval,
+lm-eval, MT-Bench.
 
 Rows are the run's models in training order (base, rd_0 .. rd_N or M0 .. Mn);
 a cell is empty where a model was not measured that way (rd_0 against itself).
@@ -10,7 +11,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from selfalign.evaluate import mt_bench
 from selfalign.evaluate.accuracy import ALL
+from selfalign.io import read_jsonl
 
 
 def judge_columns(summary: pd.DataFrame) -> pd.DataFrame:
@@ -59,6 +62,18 @@ def lm_eval_columns(tables: dict[str, str | Path]) -> pd.DataFrame:
         names = table["task"] + " " + table["metric"]
         rows[model] = dict(zip(names, table["value"], strict=True))
     return pd.DataFrame.from_dict(rows, orient="index")
+
+
+MT_BENCH = "MT-Bench"  # the mean; "MT-Bench turn 1", "MT-Bench writing", ... beside it
+
+
+def mt_bench_columns(judgments: dict[str, str | Path]) -> pd.DataFrame:
+    """MT-Bench's mean rating over both turns, per turn and per category, and the
+    replies without a rating, from each model's judgment file."""
+    rows = {model: mt_bench.scores(read_jsonl(path)) for model, path in judgments.items()}
+    table = pd.DataFrame.from_dict(rows, orient="index").drop(columns="n")
+    names = {"score": MT_BENCH, "unparsed": f"{MT_BENCH} unparsed"}
+    return table.rename(columns=lambda c: names.get(c, f"{MT_BENCH} {c}"))
 
 
 def curation_notes(scores: dict[str, str | Path]) -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""Tables and plots of what each round selected."""
+"""Tables and plots of what each round selected and how its models score."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections import Counter
 import pandas as pd
 
 from selfalign.evaluate.accuracy import ordered_pivot
+from selfalign.evaluate.model_table import MT_BENCH
 
 FIXED_COLUMNS = ["round", "labeled", "added", "categories"]
 
@@ -138,22 +139,28 @@ def plot_vendi(tables: dict[str, pd.DataFrame], path: str) -> None:
     plt.close(fig)
 
 
+def _shared_axis(column: str) -> bool:
+    """A column the models plot shows: not a standard error, nor MT-Bench's details."""
+    return not column.endswith(" SE") and not column.startswith(f"{MT_BENCH} ")
+
+
 def plot_model_tables(tables: dict[str, pd.DataFrame], path: str) -> None:
     """A panel per run: every measure of its models, left to right in training order.
 
-    AlpacaEval's percentages are shown as fractions so that every measure shares
-    one axis (RS is a ratio around 1; rates and accuracies lie in 0..1), with their
-    standard errors as error bars.
+    AlpacaEval's percentages are shown as fractions and MT-Bench's 1-10 rating as
+    tenths, so that every measure shares one axis (RS is a ratio around 1; rates and
+    accuracies lie in 0..1), with their standard errors as error bars. MT-Bench's
+    turns and categories have their own plot (``plot_mt_bench``).
     """
     plt = _pyplot()
     fig, axes = plt.subplots(1, len(tables), figsize=(6 * len(tables), 4.2), squeeze=False)
     for ax, (run, table) in zip(axes[0], tables.items(), strict=True):
         x = range(len(table))
         numbers = table.select_dtypes("number").columns
-        for column in (c for c in numbers if not c.endswith(" SE")):
-            scale = 100 if column.startswith("AlpacaEval") else 1
+        for column in (c for c in numbers if _shared_axis(c)):
+            scale = 100 if column.startswith("AlpacaEval") else 10 if column == MT_BENCH else 1
             error = table[f"{column} SE"] / scale if f"{column} SE" in numbers else None
-            label = f"{column} / 100" if scale == 100 else column
+            label = f"{column} / {scale}" if scale > 1 else column
             ax.errorbar(x, table[column] / scale, yerr=error, marker="o", capsize=3, label=label)
         ax.set_xticks(list(x), table["model"], rotation=45 if len(table) > 8 else 0)
         ax.set_title(run)
@@ -180,16 +187,48 @@ def plot_accuracy(tables: dict[str, pd.DataFrame], testset: str, path: str) -> N
     )
     for ax, (run, table) in zip(axes[0], tables.items(), strict=True):
         grid = ordered_pivot(table, "family", "model", "accuracy")
-        image = ax.imshow(grid.to_numpy(), vmin=0, vmax=1, cmap="viridis", aspect="auto")
-        for (row, col), value in pd.DataFrame(grid.to_numpy()).stack().items():
-            colour = "black" if value > 0.6 else "white"
-            ax.text(col, row, f"{value:.2f}", ha="center", va="center", fontsize=7, color=colour)
-        ax.set_xticks(range(grid.shape[1]), grid.columns)
-        ax.set_yticks(range(grid.shape[0]), grid.index)
+        image = _heatmap(ax, grid, 0, 1, "{:.2f}")
         ax.set_title(run)
     fig.colorbar(image, ax=axes[0].tolist(), shrink=0.8, label="exact-match accuracy")
     axes[0][0].set_ylabel("task family")
     fig.suptitle(f"{testset}: exact-match accuracy per task family")
+    fig.savefig(path, dpi=120, bbox_inches="tight")
+    plt.close(fig)
+
+
+def _heatmap(ax, grid: pd.DataFrame, vmin: float, vmax: float, number: str):
+    """``grid`` as coloured cells with their values written in (none where NaN)."""
+    image = ax.imshow(
+        grid.to_numpy(dtype=float), vmin=vmin, vmax=vmax, cmap="viridis", aspect="auto"
+    )
+    light = vmin + 0.6 * (vmax - vmin)
+    for (row, col), value in pd.DataFrame(grid.to_numpy(dtype=float)).stack().items():
+        colour = "black" if value > light else "white"
+        ax.text(col, row, number.format(value), ha="center", va="center", fontsize=7, color=colour)
+    ax.set_xticks(range(grid.shape[1]), grid.columns)
+    ax.set_yticks(range(grid.shape[0]), grid.index)
+    return image
+
+
+def plot_mt_bench(tables: dict[str, pd.DataFrame], path: str) -> None:
+    """A heatmap per run: MT-Bench's mean rating (1-10) per category, per turn and over
+    all, down; the run's models across."""
+    plt = _pyplot()
+    panel_width = 0.8 * (1 + max(len(t) for t in tables.values()))
+    fig, axes = plt.subplots(
+        1, len(tables), figsize=(2.5 + panel_width * len(tables), 5), sharey=True,
+        squeeze=False, layout="constrained",
+    )  # fmt: skip
+    for ax, (run, table) in zip(axes[0], tables.items(), strict=True):
+        scored = [c for c in table.columns if c.startswith(MT_BENCH) and not c.endswith("unparsed")]
+        grid = table.set_index("model")[scored].T
+        grid.index = [c.removeprefix(MT_BENCH).strip() or "all" for c in scored]
+        image = _heatmap(ax, grid, 1, 10, "{:.1f}")
+        for line in (0.5, 2.5):  # all | turn 1, turn 2 | the categories
+            ax.axhline(line, color="white", lw=2)
+        ax.set_title(run)
+    fig.colorbar(image, ax=axes[0].tolist(), shrink=0.8, label="mean rating (1-10)")
+    fig.suptitle("MT-Bench: single-answer grading per category and turn")
     fig.savefig(path, dpi=120, bbox_inches="tight")
     plt.close(fig)
 

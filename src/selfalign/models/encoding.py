@@ -64,10 +64,11 @@ def iter_examples(
 
 
 def _prompt_text(tokenizer, record: dict, prompt_format: str) -> str:
+    eos = tokenizer.eos_token or ""
     if prompt_format == "vicuna_v1.1":
-        return vicuna_prompt(record)
+        return vicuna_prompt(record, eos)
     if prompt_format in TEMPLATE_FORMATS:
-        return alpaca_prompt(record, final_newline=prompt_format == "alpaca")
+        return alpaca_prompt(record, final_newline=prompt_format == "alpaca", eos=eos)
     return tokenizer.apply_chat_template(
         chat_messages(record), add_generation_prompt=True, tokenize=False
     )

@@ -2,16 +2,20 @@
 
 A judge takes comparisons (a question and two answers) and returns one raw
 reply per comparison; scores are parsed from the reply's first non-empty
-line. Judges are registered by name: ``openai`` (any OpenAI-compatible
-endpoint), ``vllm_local`` (a model folder the workflow serves with ``vllm serve``)
-and ``reference`` (an offline proxy for the demo).
+line. Any other judge prompt (MT-Bench's grading) goes through the same
+judges: a prompt gives its chat ``messages``, the ``key_texts`` that name it in
+the reply cache, and whether a reply ``parses``. Judges are registered by name:
+``openai`` (any OpenAI-compatible endpoint), ``vllm_local`` (a model folder the
+workflow serves with ``vllm serve``) and ``reference`` (an offline proxy for the demo).
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 JUDGE_TEMPLATE = """[Question]
 {question}
@@ -30,8 +34,21 @@ Please rate the helpfulness, relevance, accuracy, level of details of their resp
 Please first output a single line containing only two values indicating the scores for Assistant 1 and 2, respectively. The two scores are separated by a space. In the subsequent line, please provide a comprehensive explanation of your evaluation, avoiding any potential bias and ensuring that the order in which the responses were presented does not affect your judgment.
 """  # noqa: E501 - verbatim, with the release's final newline
 
+TEMPLATE_HASH = hashlib.sha256(JUDGE_TEMPLATE.encode()).hexdigest()[:16]
 _SCORE_LINE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(?:,\s*|\s+)(\d+(?:\.\d+)?)\s*")
 _JUDGES: dict[str, Callable] = {}
+
+
+class JudgePrompt(Protocol):
+    """What a judge sends and how it knows a usable reply."""
+
+    @property
+    def messages(self) -> list[dict]: ...
+
+    @property
+    def key_texts(self) -> list[str]: ...
+
+    def parses(self, reply: str) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -46,6 +63,18 @@ class Comparison:
         return JUDGE_TEMPLATE.format(
             question=self.question, answer_1=self.answer_1, answer_2=self.answer_2
         )
+
+    @property
+    def messages(self) -> list[dict]:
+        return [{"role": "user", "content": self.prompt}]
+
+    @property
+    def key_texts(self) -> list[str]:
+        return [TEMPLATE_HASH, self.question, self.answer_1, self.answer_2]
+
+    @staticmethod
+    def parses(reply: str) -> bool:
+        return parse_scores(reply) is not None
 
 
 def parse_scores(reply: str | None) -> tuple[float, float] | None:

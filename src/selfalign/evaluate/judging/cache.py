@@ -17,18 +17,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from selfalign.evaluate.judging import JUDGE_TEMPLATE
 
-TEMPLATE_HASH = hashlib.sha256(JUDGE_TEMPLATE.encode()).hexdigest()[:16]
-
-
-def reply_key(
-    endpoint: str, model: str, question: str, answer_1: str, answer_2: str, **decoding
-) -> str:
+def reply_key(endpoint: str, model: str, texts: list[str], **decoding) -> str:
     """Key by endpoint and judge model (two servers may serve different models under
-    one name), template, the exact texts and the decoding settings."""
-    parts = [endpoint, model, TEMPLATE_HASH, question, answer_1, answer_2]
-    parts.append(sorted(decoding.items()))
+    one name), the prompt's texts (a template's hash, the question, the answers)
+    and the decoding settings."""
+    parts = [endpoint, model, *texts, sorted(decoding.items())]
     return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()
 
 

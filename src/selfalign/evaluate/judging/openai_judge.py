@@ -24,7 +24,7 @@ import uuid
 
 from tqdm.auto import tqdm
 
-from selfalign.evaluate.judging import Comparison, parse_scores, register
+from selfalign.evaluate.judging import JudgePrompt, register
 from selfalign.evaluate.judging.cache import ReplyCache, reply_key
 
 log = logging.getLogger(__name__)
@@ -103,69 +103,61 @@ class OpenAIJudge:
             api_key=key, base_url=self.url, max_retries=0, timeout=self.settings["timeout"]
         )
 
-    def _keys(self, comparisons: list[Comparison]) -> list[str]:
+    def _keys(self, prompts: list[JudgePrompt]) -> list[str]:
         # a constraint on the reply (extra_body) changes it: part of the key where set
         extra = (
             {"extra_body": self.settings["extra_body"]} if self.settings.get("extra_body") else {}
         )
         return [
-            reply_key(
-                self.endpoint,
-                self.model,
-                c.question,
-                c.answer_1,
-                c.answer_2,
-                **self.decoding,
-                **extra,
-            )
-            for c in comparisons
+            reply_key(self.endpoint, self.model, p.key_texts, **self.decoding, **extra)
+            for p in prompts
         ]
 
     def _cache(self) -> ReplyCache:
         owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         return ReplyCache(self.settings["cache"], owner, self.settings.get("max_attempts", 3))
 
-    def uncached(self, comparisons: list[Comparison]) -> int:
-        """How many of ``comparisons`` have no final reply in the cache yet."""
+    def uncached(self, prompts: list[JudgePrompt]) -> int:
+        """How many of ``prompts`` have no final reply in the cache yet."""
         cache = self._cache()
         try:
-            keys = self._keys(comparisons)
+            keys = self._keys(prompts)
             return len(set(keys)) - len(cache.final(keys))
         finally:
             cache.close()
 
-    def judge(self, comparisons: list[Comparison]) -> list[str]:
+    def judge(self, prompts: list[JudgePrompt]) -> list[str]:
         cache = self._cache()
         try:
-            return asyncio.run(self._judge_all(comparisons, cache))
+            return asyncio.run(self._judge_all(prompts, cache))
         finally:
             cache.close()
 
-    async def _judge_all(self, comparisons: list[Comparison], cache: ReplyCache) -> list[str]:
-        keys = self._keys(comparisons)
-        prompts = dict(zip(keys, comparisons, strict=True))
+    async def _judge_all(self, prompts: list[JudgePrompt], cache: ReplyCache) -> list[str]:
+        keys = self._keys(prompts)
+        by_key = dict(zip(keys, prompts, strict=True))
         replies: dict[str, str] = {}
         waited = asked = 0
-        while len(replies) < len(prompts):
-            wanted = [k for k in prompts if k not in replies]
+        while len(replies) < len(by_key):
+            wanted = [k for k in by_key if k not in replies]
             claim = cache.claim(wanted, self.model, self.lease_seconds)
             replies |= claim.ready
             if claim.mine:
                 asked += len(claim.mine)
-                replies |= await self._ask_all({k: prompts[k] for k in claim.mine}, cache)
+                replies |= await self._ask_all({k: by_key[k] for k in claim.mine}, cache)
             elif claim.waiting:  # another job is sending them: its replies land in the cache
                 waited = max(waited, len(claim.waiting))
                 await asyncio.sleep(POLL_SECONDS)
         log.info(
-            "%d comparisons: %d sent to %s at %s, %d answered by another job at the same time",
-            len(prompts), asked, self.model, self.url, waited,
+            "%d prompts: %d sent to %s at %s, %d answered by another job at the same time",
+            len(by_key), asked, self.model, self.url, waited,
         )  # fmt: skip
         answers = [replies[k] or "" for k in keys]
         if empty := sum(not r for r in answers):
             log.warning("%d replies are empty: counted as unparsed, asked again next run", empty)
         return answers
 
-    async def _ask_all(self, todo: dict[str, Comparison], cache: ReplyCache) -> dict[str, str]:
+    async def _ask_all(self, todo: dict[str, JudgePrompt], cache: ReplyCache) -> dict[str, str]:
         """Send every claimed prompt; cache each reply as it comes. A fatal error stops
         the rest at once; a prompt that fails after its retries fails the job after the
         others are done. Either way, the claims of unsent prompts are given up."""
@@ -176,11 +168,11 @@ class OpenAIJudge:
         breaker = _Breaker(failures, failures + 2 * self.settings["max_concurrency"])
         got: dict[str, str] = {}
 
-        async def ask(key: str, comparison: Comparison) -> None:
+        async def ask(key: str, prompt: JudgePrompt) -> None:
             async with limit:
-                response = await self._call(client, comparison, breaker)
+                response = await self._call(client, prompt, breaker)
             reply = response.choices[0].message.content or ""
-            cache.put(key, reply, parsed=parse_scores(reply) is not None)
+            cache.put(key, reply, parsed=prompt.parses(reply))
             got[key] = reply
 
         with tqdm(total=len(todo), desc="judging", mininterval=5) as bar:
@@ -211,7 +203,7 @@ class OpenAIJudge:
             ) from failed[0]
         return got
 
-    async def _call(self, client, comparison: Comparison, breaker: _Breaker):
+    async def _call(self, client, prompt: JudgePrompt, breaker: _Breaker):
         import openai
 
         where = f"the judge {self.model!r} at {self.url}"
@@ -220,7 +212,7 @@ class OpenAIJudge:
             try:
                 response = await client.chat.completions.create(
                     model=self.model,
-                    messages=[{"role": "user", "content": comparison.prompt}],
+                    messages=prompt.messages,
                     extra_body=self.settings.get("extra_body") or None,
                     **self.decoding,
                 )
