@@ -18,6 +18,7 @@ from conftest import REPO, TINY_CONFIG, run_snakemake, snakemake_command, tiny_c
 from selfalign.data.demo import ANSWER_FORMATS
 from selfalign.data.pools import read_records
 from selfalign.diverse_evol.labeled import read_labeled
+from selfalign.io import read_jsonl
 from selfalign.models.loading import load_causal_lm
 from selfalign.train.finetune import finetune
 
@@ -266,6 +267,69 @@ def test_a_judge_that_writes_no_verdicts_fails_its_jobs_and_is_asked_again(compl
         assert {server.requests[prompt] for prompt in unparsed} == {2}  # asked again
 
 
+def mt_bench_replies(prompt: str) -> str:
+    """A loopback judge: pairwise verdicts as DiverseEvol's template asks; MT-Bench
+    ratings, without brackets for the second turn of the writing question."""
+    if "[The Start of Assistant 1's Answer]" in prompt:
+        return "7 4\nLoopback judge."
+    if "Now make it rhyme." in prompt:
+        return "Not bad: 5 out of 10."
+    return "Correct. Rating: [[9]]" if "Reference" in prompt else "Rating: [[6]]"
+
+
+def test_mt_bench_answers_both_turns_and_its_scores_land_in_the_model_table(
+    completed_run, tmp_path
+):
+    from loopback_judge import LoopbackJudge
+
+    work = shutil.copytree(completed_run, tmp_path / "copy", symlinks=True)
+    questions = [
+        {
+            "question_id": 81,
+            "category": "writing",
+            "turns": ["Write a haiku.", "Now make it rhyme."],
+        },
+        {"question_id": 111, "category": "math", "turns": ["What is 3 * 7?", "And 3 * 8?"]},
+    ]
+    (work / "questions.jsonl").write_text("".join(json.dumps(q) + "\n" for q in questions))
+    reference = {"question_id": 111, "model_id": "gpt-4", "choices": [{"turns": ["21", "24"]}]}
+    (work / "reference.jsonl").write_text(json.dumps(reference) + "\n")
+    with LoopbackJudge(faults=False, reply=mt_bench_replies) as server:
+        config = tiny_config()
+        config["evaluation"]["judge"] = {
+            "backend": "openai",
+            "model": "m",
+            "base_url": server.url,
+            "api_key_env": "LOOPBACK_JUDGE_KEY",
+            "max_unparsed": 0.3,  # one reply in four has no rating
+        }
+        config["evaluation"]["mt_bench"] = {
+            "questions": "questions.jsonl",
+            "reference_answers": "reference.jsonl",
+            "max_new_tokens": 6,
+        }
+        write_config(work, config)
+        env = {**os.environ, "LOOPBACK_JUDGE_KEY": "not-a-real-key"}
+        run_snakemake(work, "results/kc/models.tsv", "results/report/mt_bench.png", env=env)
+
+    answers = read_jsonl(work / "results/kc/mt_bench/rd_1_answers.jsonl")
+    assert [a["question_id"] for a in answers] == [81, 111]
+    assert all(len(a["choices"][0]["turns"]) == 2 for a in answers)
+    judgments = read_jsonl(work / "results/kc/mt_bench/rd_1_judgments.jsonl")
+    second = next(j for j in judgments if (j["question_id"], j["turn"]) == (111, 2))
+    first_answer = answers[1]["choices"][0]["turns"][0]
+    assert f"### Assistant A:\n{first_answer}\n\n### User:\nAnd 3 * 8?" in second["user_prompt"]
+    assert [j["score"] for j in judgments] == [6.0, -1, 9.0, 9.0]
+    table = pd.read_csv(work / "results/kc/models.tsv", sep="\t").set_index("model")
+    assert list(table.index) == ["base", "rd_0", "rd_1", "rd_2"]
+    assert table.loc["rd_1", "MT-Bench"] == pytest.approx(8.0)  # (6 + 9 + 9) / 3
+    assert (
+        table.loc["rd_1", "MT-Bench turn 2"] == 9.0 and table.loc["rd_1", "MT-Bench writing"] == 6
+    )
+    assert (table["MT-Bench unparsed"] == 1).all()
+    assert (work / "results/report/mt_bench.png").stat().st_size > 10_000
+
+
 def test_a_second_config_in_a_folder_in_use_is_refused(tmp_path):
     from selfalign.cluster.results_claim import claim
 
@@ -504,6 +568,10 @@ BAD_CONFIGS = {
     "a model name with a slash": (
         {"models": {"../m": {"name_or_path": "unused"}}},
         "invalid config: models: '../m' does not match",
+    ),
+    "MT-Bench graded by the offline proxy judge": (
+        {"evaluation": {**TINY_CONFIG["evaluation"], "mt_bench": {"questions": "q.jsonl"}}},
+        "evaluation.mt_bench is graded by evaluation.judge, and its backend 'reference'",
     ),
     "a replicate group with a slash": (
         {

@@ -24,7 +24,7 @@ records = grade(
 figures = scores(records)
 console(
     f"{snakemake.params.model_name} on MT-Bench: {figures['score']:.2f} "
-    f"({figures['n']} of {len(records)} turns rated)"
+    f"({int(figures['n'])} of {len(records)} turns rated)"
 )
 if error := unparsed_error(records, settings["max_unparsed"], snakemake.output[0]):
     raise RuntimeError(error)

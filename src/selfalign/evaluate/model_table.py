@@ -72,6 +72,7 @@ def mt_bench_columns(judgments: dict[str, str | Path]) -> pd.DataFrame:
     replies without a rating, from each model's judgment file."""
     rows = {model: mt_bench.scores(read_jsonl(path)) for model, path in judgments.items()}
     table = pd.DataFrame.from_dict(rows, orient="index").drop(columns="n")
+    table["unparsed"] = table["unparsed"].astype(int)
     names = {"score": MT_BENCH, "unparsed": f"{MT_BENCH} unparsed"}
     return table.rename(columns=lambda c: names.get(c, f"{MT_BENCH} {c}"))
 
