@@ -5,7 +5,9 @@ each prompt may get a 429, a 500 or a reply slower than the client's timeout;
 later requests get "7 4" and one line of explanation. It counts what it served.
 With ``faults=False`` every request is answered at once; ``reply`` maps the
 prompt (the last message's content) to the answer's text; ``status`` answers
-every request with that HTTP error instead (401: a refused key).
+every request with that HTTP error instead (401: a refused key). A request that
+asks for ``logprobs`` gets, for the reply's one token, the alternatives and
+log-probabilities that ``top_logprobs`` maps the prompt to.
 """
 
 from __future__ import annotations
@@ -29,8 +31,10 @@ class LoopbackJudge:
         faults: bool = True,
         reply: Callable[[str], str] = lambda prompt: "7 4\nLoopback judge.",
         status: int | None = None,
+        top_logprobs: Callable[[str], dict[str, float]] | None = None,
     ):
         self.status = status
+        self.top_logprobs = top_logprobs
         self.slow_seconds = slow_seconds
         self.faults_on = faults
         self.reply_for = reply
@@ -66,6 +70,9 @@ class LoopbackJudge:
                     with judge.lock:
                         judge.served[prompt] += 1
                 message = {"role": "assistant", "content": judge.reply_for(prompt)}
+                choice = {"index": 0, "message": message, "finish_reason": "stop"}
+                if body.get("logprobs") and judge.top_logprobs:
+                    choice["logprobs"] = judge.logprobs(prompt, message["content"])
                 self.reply(
                     200,
                     {
@@ -73,7 +80,7 @@ class LoopbackJudge:
                         "object": "chat.completion",
                         "created": 0,
                         "model": body["model"],
-                        "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+                        "choices": [choice],
                         "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
                     },
                 )
@@ -93,6 +100,13 @@ class LoopbackJudge:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+
+    def logprobs(self, prompt: str, token: str) -> dict:
+        """A chat completion's ``logprobs`` for a one-token reply."""
+        top = self.top_logprobs(prompt)
+        alternatives = [{"token": t, "logprob": lp, "bytes": None} for t, lp in top.items()]
+        first = {"token": token, "logprob": top[token], "bytes": None}
+        return {"content": [first | {"top_logprobs": alternatives}]}
 
     @staticmethod
     def fault_for(prompt: str) -> str | None:

@@ -26,7 +26,11 @@ from selfalign.evaluate.alpaca_eval import (
 pytestmark = pytest.mark.filterwarnings("ignore:pkg_resources is deprecated:UserWarning")
 BETTER = "[better]"  # the loopback judge prefers the answer that carries this mark
 # Where the second answer starts, in each annotator's prompt.
-SECOND = {"alpaca_eval_gpt4": '"model": "model_2"', "chatgpt": "## Output (b):"}
+SECOND = {
+    "alpaca_eval_gpt4": '"model": "model_2"',
+    "chatgpt": "## Output (b):",
+    "weighted_alpaca_eval_gpt4_turbo": '"model_identifier": "M"',
+}
 
 
 @pytest.fixture(autouse=True)
@@ -99,6 +103,8 @@ def prefer_the_marked_answer(annotator):
         second_wins = prompt.index(BETTER) > prompt.rindex(SECOND[annotator])
         if annotator == "chatgpt":
             return "Output (b)" if second_wins else "Output (a)"
+        if annotator == "weighted_alpaca_eval_gpt4_turbo":
+            return "M" if second_wins else "m"
         first, second = (2, 1) if second_wins else (1, 2)
         return str([{"model": "model_1", "rank": first}, {"model": "model_2", "rank": second}])
 
@@ -162,6 +168,29 @@ def test_win_rate_from_the_real_alpaca_eval_against_a_loopback_judge(tmp_path, a
     assert table.loc[0, "win_rate"] == pytest.approx(75.0) and len(table) == 1
     write_annotations(annotations, tmp_path / "annotations.json")
     assert len(json.loads((tmp_path / "annotations.json").read_text())) == 4
+
+
+def test_alpaca_eval_2s_annotator_weighs_each_verdict_by_the_judges_log_probabilities(tmp_path):
+    """weighted_alpaca_eval_gpt4_turbo asks for one token with its log-probabilities; a
+    judge 90% sure of the marked answer gives each pair 0.9 of a win to that answer."""
+    annotator = "weighted_alpaca_eval_gpt4_turbo"
+    choose = prefer_the_marked_answer(annotator)
+
+    def top_logprobs(prompt):
+        chosen = choose(prompt)
+        return {chosen: math.log(0.9), chosen.swapcase(): math.log(0.1)}
+
+    model, reference = pairs(tmp_path, [True, True, False, True])
+    with LoopbackJudge(faults=False, reply=choose, top_logprobs=top_logprobs) as server:
+        summary, annotations = judge_outputs(
+            model, reference, judge_settings(server.url), tmp_path / "work", annotator, False
+        )
+        assert len(server.served) == 4
+    assert summary["win_rate"] == pytest.approx(100 * (0.9 + 0.9 + 0.1 + 0.9) / 4)
+    assert (summary["n_wins"], summary["n_wins_base"]) == (3, 1)
+    preferences = {a["instruction"]: a["preference"] for a in annotations}
+    assert preferences == pytest.approx({f"Question number {i}?": 1 + p for i, p in
+                                         enumerate([0.9, 0.9, 0.1, 0.9])})  # fmt: skip
 
 
 @pytest.mark.skipif(not (SHARED_DATA / "alpaca_eval").is_dir(), reason="no shared data")
