@@ -448,6 +448,8 @@ def test_export_writes_each_rounds_data_as_a_hub_dataset_and_a_card_per_model(
     planned = {rule for rule, _ in planned_jobs(run_snakemake(work, "-n", "export").stdout)}
     assert planned == {"export_dataset", "export_model_cards", "export"}
     run_snakemake(work, "export")
+    pushing = planned_jobs(run_snakemake(work, "-n", "push").stdout)  # uploads only when asked
+    assert sorted(rule for rule, _ in pushing) == ["push", "push_run", "push_run"]
     folder = work / "results/kc/export"
     labeled = json.loads((work / "results/kc/data/rd_1_labeled.json").read_text())
     subset = datasets.load_dataset(str(folder / "dataset"), "rd_1", cache_dir=str(tmp_path / "hf"))

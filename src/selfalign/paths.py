@@ -56,6 +56,7 @@ TRACKED_FIGURES = "results/{run}/tracked_figures.tsv"
 EXPORT_DATASET = "results/{run}/export/dataset"
 EXPORT_MODEL_CARDS = "results/{run}/export/model_cards"
 EXPORT_PUSH = "results/{run}/export/push.json"
+EXPORT_PUSHED = "results/{run}/export/pushed.json"  # what `snakemake push` uploaded
 
 # Reports across runs
 SELECTION_PLOT = "results/selection_summary.png"

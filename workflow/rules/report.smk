@@ -126,7 +126,8 @@ rule track_figures:
 
 
 # Publishing, on request only (`snakemake export`): each run's data as Parquet with
-# a dataset card, a model card per trained model, and push.json for selfalign-push.
+# a dataset card, a model card per trained model, and push.json for selfalign-push;
+# `snakemake push` exports and uploads in one go.
 rule export_dataset:
     localrule: True
     input:
@@ -176,3 +177,28 @@ rule export:
     input:
         expand(paths.EXPORT_DATASET, run=FAMILIES),
         expand(paths.EXPORT_PUSH, run=FAMILIES),
+
+
+rule push_run:
+    localrule: True  # compute nodes often have no network
+    input:
+        dataset=paths.EXPORT_DATASET,
+        push=paths.EXPORT_PUSH,
+    output:
+        paths.EXPORT_PUSHED,
+    params:
+        private=lambda w: config["export"]["private"],
+    log:
+        "results/{run}/logs/push.log",
+    conda:
+        "../../envs/train.yaml"
+    envmodules:
+        "selfalign/train"
+    script:
+        "../scripts/push.py"
+
+
+rule push:
+    localrule: True
+    input:
+        expand(paths.EXPORT_PUSHED, run=FAMILIES),
