@@ -10,6 +10,7 @@ import yaml
 from conftest import SHARED_DATA, SMOLLM2_CONFIG, run_snakemake
 from test_vllm import answers_in_the_vllm_environment, needs_vllm
 
+from selfalign.evaluate.mt_bench import Question, answer_questions
 from selfalign.generate import Sampling, get_backend
 from selfalign.models.encoding import encode_prompts
 from selfalign.models.gguf import load_gguf, locate_gguf
@@ -47,6 +48,32 @@ def test_the_converted_folder_is_the_gguf_model(smollm2_dir):
         prompt_format="chat_template",
     )
     assert "Paris" in answer
+
+
+def test_an_mt_bench_second_turn_is_asked_after_the_models_first_answer(smollm2_dir):
+    """Two turns through the real chat template: the second question is asked with the
+    first question and the model's own answer before it, and is understood so."""
+    question = Question(1, "stem", ("What is the capital of France?", "And of Germany?"))
+    tokenizer, prompts = load_tokenizer(smollm2_dir), []
+
+    def generate(records, temperature):
+        prompts.extend(encode_prompts(tokenizer, records, "chat_template"))
+        return get_backend("transformers")(
+            str(smollm2_dir), records, Sampling(max_new_tokens=16, temperature=temperature),
+            batch_size=1, dtype="float32", prompt_format="chat_template",
+        )  # fmt: skip
+
+    first, second = answer_questions([question], generate, temperature=0.0)[1]
+    assert "Paris" in first and "Berlin" in second
+    conversation = [
+        {"role": "user", "content": question.turns[0]},
+        {"role": "assistant", "content": first},
+        {"role": "user", "content": question.turns[1]},
+    ]
+    expected = tokenizer.apply_chat_template(
+        conversation, add_generation_prompt=True, tokenize=False
+    )
+    assert tokenizer.decode(prompts[1]) == expected
 
 
 def test_sft_labels_under_the_real_chat_template(smollm2_dir, tmp_path):
