@@ -7,6 +7,7 @@ import math
 
 import pytest
 from loopback_judge import LoopbackJudge
+from test_alpaca_eval import judge_settings as endpoint_settings
 
 from selfalign.data.records import DataError
 from selfalign.evaluate.judging.openai_judge import OpenAIJudge
@@ -156,17 +157,8 @@ ANSWERS = {81: ["A haiku.", "A rhyme."], 111: ["21", "25"], 131: ["ran", "none"]
 
 
 def judge_settings(url, tmp_path):
-    return {
-        "model": "judge-model",
-        "base_url": url,
-        "api_key_env": "LOOPBACK_JUDGE_KEY",
-        "max_concurrency": 2,
-        "max_retries": 2,
-        "timeout": 10,
-        "temperature": 0.0,
-        "max_tokens": 2048,
-        "cache": str(tmp_path / "judge_cache.sqlite"),
-    }
+    cache = str(tmp_path / "judge_cache.sqlite")
+    return endpoint_settings(url) | {"temperature": 0.0, "max_tokens": 2048, "cache": cache}
 
 
 def replies(prompt: str) -> str:

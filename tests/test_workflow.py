@@ -206,19 +206,24 @@ def test_html_report_holds_plots_and_tables(completed_run):
         assert name in html
 
 
+def loopback_judge(server, **settings) -> dict:
+    """The judge block of a config that asks ``server``, a LoopbackJudge."""
+    return {
+        "backend": "openai",
+        "model": "m",
+        "base_url": server.url,
+        "api_key_env": "LOOPBACK_JUDGE_KEY",
+        "cache": "results/judge_cache.sqlite",
+        **settings,
+    }
+
+
 def test_switching_to_an_api_judge_pays_each_comparison_once(completed_run, tmp_path):
     from loopback_judge import LoopbackJudge
 
     completed_run = shutil.copytree(completed_run, tmp_path / "copy", symlinks=True)
     with LoopbackJudge(slow_seconds=0.3) as server:
-        judge = {
-            "backend": "openai",
-            "model": "m",
-            "base_url": server.url,
-            "api_key_env": "LOOPBACK_JUDGE_KEY",
-            "timeout": 0.2,
-            "cache": "results/judge_cache.sqlite",
-        }
+        judge = loopback_judge(server, timeout=0.2)
         config = tiny_config()
         config["evaluation"]["judge"] = judge
         write_config(completed_run, config, "api.yaml")
@@ -244,13 +249,7 @@ def test_a_judge_that_writes_no_verdicts_fails_its_jobs_and_is_asked_again(compl
     env = {**os.environ, "LOOPBACK_JUDGE_KEY": "not-a-real-key"}
     with LoopbackJudge(faults=False, reply=lambda prompt: reply[0]) as server:
         config = tiny_config()
-        config["evaluation"]["judge"] = {
-            "backend": "openai",
-            "model": "m",
-            "base_url": server.url,
-            "api_key_env": "LOOPBACK_JUDGE_KEY",
-            "cache": "results/judge_cache.sqlite",
-        }
+        config["evaluation"]["judge"] = loopback_judge(server)
         write_config(completed_run, config, "api.yaml")
         options = {"configfile": "api.yaml", "env": env}
         failed = run_snakemake(completed_run, "--until", "judge", check=False, **options)
@@ -296,13 +295,8 @@ def test_mt_bench_answers_both_turns_and_its_scores_land_in_the_model_table(
     (work / "reference.jsonl").write_text(json.dumps(reference) + "\n")
     with LoopbackJudge(faults=False, reply=mt_bench_replies) as server:
         config = tiny_config()
-        config["evaluation"]["judge"] = {
-            "backend": "openai",
-            "model": "m",
-            "base_url": server.url,
-            "api_key_env": "LOOPBACK_JUDGE_KEY",
-            "max_unparsed": 0.3,  # one reply in four has no rating
-        }
+        # one reply in four has no rating
+        config["evaluation"]["judge"] = loopback_judge(server, max_unparsed=0.3)
         config["evaluation"]["mt_bench"] = {
             "questions": "questions.jsonl",
             "reference_answers": "reference.jsonl",

@@ -1,10 +1,6 @@
 """Stage 4, one shard: the backward model writes an instruction for each text."""
 
-import torch
-
-from selfalign.cluster.environments import run_in_vllm_environment, workflow_root
-from selfalign.cluster.launch import use_job_resources
-from selfalign.cluster.logs import log_to
+from selfalign.cluster.launch import start_generation_job
 from selfalign.generate import generate
 from selfalign.humback import backward_prompt
 from selfalign.humback.shards import shard
@@ -12,12 +8,7 @@ from selfalign.io import read_jsonl, write_jsonl
 
 
 def main():
-    run_in_vllm_environment(
-        snakemake.params.generation["backend"], workflow_root(snakemake.scriptdir)
-    )
-    log_to(snakemake.log[0])
-    use_job_resources(snakemake.resources)
-    torch.set_num_threads(snakemake.threads)
+    start_generation_job(snakemake)
     settings, sampling = snakemake.params.generation, snakemake.params.sampling
     texts = shard(
         read_jsonl(snakemake.input.texts),

@@ -3,11 +3,7 @@
 import logging
 import time
 
-import torch
-
-from selfalign.cluster.environments import run_in_vllm_environment, workflow_root
-from selfalign.cluster.launch import use_job_resources
-from selfalign.cluster.logs import log_to
+from selfalign.cluster.launch import start_generation_job
 from selfalign.evaluate.mt_bench import answer_questions, answer_records, read_questions
 from selfalign.generate import generate
 from selfalign.io import write_jsonl
@@ -15,12 +11,7 @@ from selfalign.models.prompts import with_system
 
 
 def main():
-    run_in_vllm_environment(
-        snakemake.params.generation["backend"], workflow_root(snakemake.scriptdir)
-    )
-    log_to(snakemake.log[0])
-    use_job_resources(snakemake.resources)
-    torch.set_num_threads(snakemake.threads)
+    start_generation_job(snakemake)
     settings = snakemake.params.generation
     questions = read_questions(snakemake.input.questions)
     start = time.perf_counter()

@@ -58,6 +58,21 @@ def use_job_resources(resources) -> None:
         os.environ[ATTENTION_VARIABLE] = str(attention)
 
 
+def start_generation_job(job) -> None:
+    """What a generation job does first: re-run itself in the vLLM environment where
+    its backend is vLLM, log to its log file, then take its GPUs (``use_job_resources``)
+    and its threads. ``job`` is the script's ``snakemake`` object."""
+    import torch
+
+    from selfalign.cluster.environments import run_in_vllm_environment, workflow_root
+    from selfalign.cluster.logs import log_to
+
+    run_in_vllm_environment(job.params.generation["backend"], workflow_root(job.scriptdir))
+    log_to(job.log[0])
+    use_job_resources(job.resources)
+    torch.set_num_threads(job.threads)
+
+
 def gres_gpus(gres: str | None) -> int:
     """GPUs per node in a SLURM gres string: ``gpu:8``, ``gpu:a100:8``, ``gpu`` (1)."""
     for item in (gres or "").split(","):
