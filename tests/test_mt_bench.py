@@ -211,6 +211,8 @@ def test_grading_rates_each_turn_and_leaves_malformed_ratings_out(tmp_path, monk
 def test_a_question_that_needs_a_reference_answer_without_one_names_the_key():
     with pytest.raises(DataError, match=r"question 111 \(math\).*evaluation\.mt_bench\.reference"):
         grade(QUESTIONS, ANSWERS, {}, judge=None, model_name="kc/rd_1")
+    with pytest.raises(DataError, match=r"question 111: its reference answer has 1 turn"):
+        grade(QUESTIONS, ANSWERS, {111: ["21"]}, judge=None, model_name="kc/rd_1")
 
 
 def test_answers_round_trip_through_fastchats_answer_format(tmp_path):

@@ -290,6 +290,11 @@ def grading(question: Question, answer: list[str], turn: int, reference: list[st
             f"answer and has none: set evaluation.mt_bench.reference_answers to a FastChat "
             f"reference-answer file (data/mt_bench/reference_answer/gpt-4.jsonl)"
         )
+    if needs_reference and len(reference) <= turn:
+        raise DataError(
+            f"question {question.id!r}: its reference answer has {len(reference)} turn(s), "
+            f"and turn {turn + 1} is graded against it"
+        )
     base = "single-math-v1" if needs_reference else "single-v1"
     spec = JUDGE_PROMPTS[base if turn == 0 else f"{base}-multi-turn"]
     fields = {"question": question.turns[0], "answer": answer[0]}
