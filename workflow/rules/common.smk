@@ -184,6 +184,7 @@ JUDGMENTS = plan.judgments(EVALUATION, FAMILIES) if EVALUATION else []
 EVALUATED_MODEL = r"rd_\d+|M\d+|base"  # the {model} of evaluation rules
 HUMBACK_MODEL = r"backward|M\d+"  # the {model} of Humback's training rules
 EXACT_MATCH = plan.exact_match(EVALUATION) if EVALUATION else None
+MT_BENCH = (EVALUATION or {}).get("mt_bench")
 
 
 def replicate_runs():
@@ -233,8 +234,9 @@ def inference_system(run):
 
 
 def evaluated_models(run):
-    """The rows of a run's model table: its base model, where asked and where AlpacaEval
-    lm-eval or MT-Bench measure it (pairwise judgments compare trained models), then every trained one."""
+    """The rows of a run's model table: its base model, where asked and where AlpacaEval,
+    lm-eval or MT-Bench measure it (pairwise judgments compare trained models), then
+    every trained one."""
     base = EVALUATION.get("base") and {"alpaca_eval", "lm_eval", "mt_bench"} & set(EVALUATION)
     return (["base"] if base else []) + FAMILIES[run].names()
 
@@ -273,14 +275,14 @@ def judge_settings():
     return {**judge, **local, "server": server}
 
 
-if EVALUATION and "mt_bench" in EVALUATION and EVALUATION["judge"]["backend"] == "reference":
+if MT_BENCH and EVALUATION["judge"]["backend"] == "reference":
     raise WorkflowError(
         "evaluation.mt_bench is graded by evaluation.judge, and its backend 'reference' (the "
         "offline proxy) compares two answers: set evaluation.judge.backend to openai or vllm_local"
     )
 
 
-USES_JUDGE = bool(JUDGMENTS) or "mt_bench" in (EVALUATION or {})
+USES_JUDGE = bool(JUDGMENTS or MT_BENCH)
 if USES_JUDGE and EVALUATION["judge"]["backend"] == "vllm_local" and not Path(vllm_python()).is_file():
     raise WorkflowError(
         f"evaluation.judge.backend: vllm_local serves the judge with the vLLM environment's "
@@ -338,7 +340,7 @@ def model_table_inputs(wildcards):
         inputs["alpaca_eval"] = for_evaluated_models(paths.ALPACA_EVAL_LEADERBOARD, run)
     if "lm_eval" in EVALUATION:
         inputs["lm_eval"] = for_evaluated_models(paths.LM_EVAL, run)
-    if "mt_bench" in EVALUATION:
+    if MT_BENCH:
         inputs["mt_bench"] = for_evaluated_models(paths.MT_BENCH_JUDGMENTS, run)
     if run in HUMBACK:  # whether a curation kept nothing (curate.allow_empty)
         inputs["curation"] = curation_score_files(run)
@@ -353,7 +355,7 @@ def evaluation_targets():
         targets += [f for run in FAMILIES for f in for_evaluated_models(paths.ALPACA_EVAL_OUTPUTS, run)]
     targets += [paths.VENDI_PLOT] if RUNS else []
     targets += accuracy_targets()
-    targets += [paths.MT_BENCH_PLOT] if "mt_bench" in EVALUATION else []
+    targets += [paths.MT_BENCH_PLOT] if MT_BENCH else []
     return targets + ([paths.JUDGE_PLOT] if JUDGMENTS else []) + [paths.MODELS_PLOT]
 
 

@@ -211,7 +211,7 @@ rule mt_bench_answers:
         model=EVALUATED_MODEL,
     input:
         model=trained_model_input,
-        questions=lambda w: EVALUATION["mt_bench"]["questions"],
+        questions=lambda w: MT_BENCH["questions"],
     output:
         paths.MT_BENCH_ANSWERS,
     params:
@@ -219,8 +219,8 @@ rule mt_bench_answers:
         system=lambda w: inference_system(w.run),
         prompt_format=lambda w: prompt_format(w.run),
         generation=lambda w: EVALUATION["generation"],
-        temperature=lambda w: EVALUATION["mt_bench"]["temperature"],
-        max_new_tokens=lambda w: EVALUATION["mt_bench"]["max_new_tokens"],
+        temperature=lambda w: MT_BENCH["temperature"],
+        max_new_tokens=lambda w: MT_BENCH["max_new_tokens"],
         model_id=lambda w: f"{w.run}/{w.model}",
     threads: 2
     resources:
@@ -243,13 +243,13 @@ rule mt_bench_judge:
         model=EVALUATED_MODEL,
     input:
         answers=paths.MT_BENCH_ANSWERS,
-        questions=lambda w: EVALUATION["mt_bench"]["questions"],
-        reference=lambda w: EVALUATION["mt_bench"].get("reference_answers", []),
+        questions=lambda w: MT_BENCH["questions"],
+        reference=lambda w: MT_BENCH.get("reference_answers", []),
         judge_model=judge_model_input,
     output:
         paths.MT_BENCH_JUDGMENTS,
     params:
-        judge=lambda w: judge_settings() | {"max_tokens": EVALUATION["mt_bench"]["judge_max_tokens"]},
+        judge=lambda w: judge_settings() | {"max_tokens": MT_BENCH["judge_max_tokens"]},
         model_name=lambda w: f"{w.run}/{w.model}",
     log:
         "results/{run}/logs/mt_bench/{model}_judge.log",
