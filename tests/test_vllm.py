@@ -22,6 +22,7 @@ from selfalign.evaluate.alpaca_eval import judge_outputs
 from selfalign.evaluate.judging import Comparison, make_judge, parse_scores
 from selfalign.evaluate.judging.openai_judge import JudgeUnavailable
 from selfalign.evaluate.judging.vllm_server import answers as vllm_server_answers
+from selfalign.evaluate.mt_bench import Question, grade
 from selfalign.generate import Sampling, get_backend
 from selfalign.train.finetune import finetune
 
@@ -37,6 +38,7 @@ pytestmark = pytest.mark.vllm  # vLLM's CPU engine in .venv-vllm
 CPU_ENGINE = {"kv_cache_memory_bytes": 256 * 2**20, "enforce_eager": True}
 SERVE_START_SECONDS = 300
 SCORES = r"(10|[1-9]) (10|[1-9])"  # the DiverseEvol judge's first line
+RATING = r"Rating: \[\[(10|[1-9])\]\]"  # MT-Bench's
 # the demo tokenizer has no chat template: the messages' text, one per line
 TEXT_CHAT_TEMPLATE = "{% for m in messages %}{{ m['content'] }}\n{% endfor %}"
 
@@ -216,6 +218,27 @@ def test_openai_judge_against_vllm_serve(vllm_server, demo_records, tmp_path):
     settings["extra_body"] = {"structured_outputs": {"regex": "[1-9] [1-9]"}}
     make_judge(settings).judge(comparisons[:2])  # another constraint: asked anew
     assert vllm_server.requests_served() == len(comparisons) + 2
+
+
+@needs_vllm
+def test_mt_bench_grading_against_vllm_serve(vllm_server, tmp_path):
+    """FastChat's system and user messages through a real server, held to a rating by a
+    regex, as a local judge is: every turn gets a rating, and reruns come from the cache."""
+    questions = [
+        Question(81, "writing", ("Write a haiku.", "Now make it rhyme.")),
+        Question(111, "math", ("What is 3 * 7?", "And 3 * 8?")),
+    ]
+    answers = {81: ["Leaves fall.", "Leaves fall, all."], 111: ["21", "24"]}
+    settings = judge_settings(vllm_server, tmp_path / "cache.sqlite", RATING) | {"max_tokens": 16}
+    vllm_server.wait_ready()
+    served = vllm_server.requests_served()
+    records = grade(questions, answers, {111: ["21", "24"]}, make_judge(settings), "kc/rd_1")
+    assert all(1 <= r["score"] <= 10 for r in records), [r["judgment"] for r in records]
+    assert vllm_server.requests_served() == served + 4
+    assert (
+        grade(questions, answers, {111: ["21", "24"]}, make_judge(settings), "kc/rd_1") == records
+    )
+    assert vllm_server.requests_served() == served + 4
 
 
 @needs_vllm
