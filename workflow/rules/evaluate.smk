@@ -249,7 +249,8 @@ rule mt_bench_judge:
     output:
         paths.MT_BENCH_JUDGMENTS,
     params:
-        judge=lambda w: judge_settings() | {"max_tokens": MT_BENCH["judge_max_tokens"]},
+        judge=lambda w: judge_settings()
+        | {"max_tokens": MT_BENCH["judge_max_tokens"], "extra_body": MT_BENCH["judge_extra_body"]},
         model_name=lambda w: f"{w.run}/{w.model}",
     log:
         "results/{run}/logs/mt_bench/{model}_judge.log",
