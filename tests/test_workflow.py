@@ -304,7 +304,9 @@ def test_mt_bench_answers_both_turns_and_its_scores_land_in_the_model_table(
         }
         write_config(work, config)
         env = {**os.environ, "LOOPBACK_JUDGE_KEY": "not-a-real-key"}
-        run_snakemake(work, "results/kc/models.tsv", "results/report/mt_bench.png", env=env)
+        # the pairwise judgments stand: only the judge's settings changed, not their inputs
+        targets = ("results/kc/models.tsv", "results/report/mt_bench.png")
+        run_snakemake(work, *targets, "--rerun-triggers", "mtime", "input", env=env)
 
     answers = read_jsonl(work / "results/kc/mt_bench/rd_1_answers.jsonl")
     assert [a["question_id"] for a in answers] == [81, 111]
