@@ -8,9 +8,10 @@ CONFIG = Path(__file__).resolve().parents[1] / "config" / "config.yaml"
 
 
 def demo_model_settings(max_positions: int = 512) -> dict:
-    """``build_tiny_model`` keywords of the demo's base model, with room for longer texts."""
+    """``build_tiny_model`` keywords of the demo's base model, with room for longer texts
+    (its weights random: the demo's pre-training is a workflow step of its own)."""
     build = yaml.safe_load(CONFIG.read_text())["models"]["tiny-llama"]["build"]
-    settings = {k: v for k, v in build.items() if k != "dataset"}
+    settings = {k: v for k, v in build.items() if k not in ("dataset", "pretrain")}
     settings["max_position_embeddings"] = max(max_positions, settings["max_position_embeddings"])
     return settings
 
