@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 from selfalign.data.testsets import load_testset
-from selfalign.evaluate.judging import Comparison, parse_scores
+from selfalign.evaluate.judging import Comparison, parse_scores, unparsed_share_error
 from selfalign.io import read_jsonl
 
 SUMMARY_COLUMNS = [
@@ -99,18 +99,14 @@ def judge_pairs(
 
 def unparsed_error(records: list[dict], max_share: float, where: str) -> str | None:
     """Why a judgment must not stand: more of its replies unparsed than ``max_share``."""
-    replies = [r[f"response_QUERY{i}"] for r in records for i in (0, 1)]
-    unparsed = [reply for reply in replies if parse_scores(reply) is None]
-    if not replies or len(unparsed) <= max_share * len(replies):
-        return None
-    example = next((r for r in unparsed if r), "")[:200]
-    return (
-        f"{where}: {len(unparsed)} of {len(replies)} judge replies "
-        f"({len(unparsed) / len(replies):.0%}) have no score line, more than "
-        f"evaluation.judge.max_unparsed ({max_share:.0%}); a reply: {example!r}. A rerun asks "
-        f"them again (up to evaluation.judge.max_attempts replies each). A judge that cannot "
-        f"write the verdict line needs a larger model, its first line constrained "
-        f"(evaluation.judge.extra_body), or a higher max_unparsed."
+    return unparsed_share_error(
+        where,
+        [r[f"response_QUERY{i}"] for r in records for i in (0, 1)],
+        Comparison.parses,
+        max_share,
+        missing="score line",
+        advice="A judge that cannot write the verdict line needs a larger model, its first "
+        "line constrained (evaluation.judge.extra_body), or a higher max_unparsed.",
     )
 
 

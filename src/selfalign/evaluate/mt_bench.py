@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from selfalign.data.records import DataError, parse_json_records
+from selfalign.evaluate.judging import unparsed_share_error
 
 NEED_REFERENCE = ("math", "reasoning", "coding")  # FastChat's NEED_REF_CATS
 # FastChat's gen_model_answer samples each category at its own temperature (0 is greedy)
@@ -348,13 +349,14 @@ def grade(
 
 def unparsed_error(records: list[dict], max_share: float, where: str) -> str | None:
     """Why a judgment file should not be written: too many replies without a rating."""
-    unparsed = [r for r in records if r["score"] == UNPARSED]
-    if len(unparsed) <= max_share * len(records):
-        return None
-    return (
-        f"{where}: {len(unparsed)} of {len(records)} judge replies "
-        f"({len(unparsed) / len(records):.0%}) have no [[rating]], more than "
-        f"evaluation.judge.max_unparsed ({max_share:.0%}); a reply: {unparsed[0]['judgment']!r}"
+    return unparsed_share_error(
+        where,
+        [r["judgment"] for r in records],
+        Grading.parses,
+        max_share,
+        missing="[[rating]]",
+        advice="A judge that cannot write a rating needs a larger model, its reply "
+        "constrained (evaluation.mt_bench.judge_extra_body), or a higher max_unparsed.",
     )
 
 

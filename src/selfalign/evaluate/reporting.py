@@ -224,7 +224,8 @@ def plot_mt_bench(tables: dict[str, pd.DataFrame], path: str) -> None:
         grid = table.set_index("model")[scored].T
         grid.index = [c.removeprefix(MT_BENCH).strip() or "all" for c in scored]
         image = _heatmap(ax, grid, 1, 10, "{:.1f}")
-        for line in (0.5, 2.5):  # all | turn 1, turn 2 | the categories
+        turns = sum(name.startswith("turn ") for name in grid.index)
+        for line in (0.5, turns + 0.5):  # all | the turns | the categories
             ax.axhline(line, color="white", lw=2)
         ax.set_title(run)
     fig.colorbar(image, ax=axes[0].tolist(), shrink=0.8, label="mean rating (1-10)")

@@ -95,6 +95,28 @@ def parse_scores(reply: str | None) -> tuple[float, float] | None:
     return scores if all(0 <= s <= 10 for s in scores) else None
 
 
+def unparsed_share_error(
+    where: str,
+    replies: list[str],
+    parses: Callable[[str], bool],
+    max_share: float,
+    missing: str,
+    advice: str,
+) -> str | None:
+    """Why a judgment file must not be written: more of its replies than ``max_share``
+    lack what a reply must hold (``missing``); None where it may be."""
+    unparsed = [reply for reply in replies if not parses(reply)]
+    if not replies or len(unparsed) <= max_share * len(replies):
+        return None
+    example = next((r for r in unparsed if r), "")[:200]
+    return (
+        f"{where}: {len(unparsed)} of {len(replies)} judge replies "
+        f"({len(unparsed) / len(replies):.0%}) have no {missing}, more than "
+        f"evaluation.judge.max_unparsed ({max_share:.0%}); a reply: {example!r}. A rerun asks "
+        f"them again (up to evaluation.judge.max_attempts replies each). {advice}"
+    )
+
+
 def register(name: str):
     def add(factory: Callable) -> Callable:
         _JUDGES[name] = factory
